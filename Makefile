@@ -1,0 +1,59 @@
+# The README's two commands: `make run` (the demo portal) and `make test` (the whole suite on
+# PostgreSQL and Redis). Everything they need is installed from here into .venv.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/indigo
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+PYTEST_ARGS ?=
+
+.PHONY: install install-test run test lint format migrations-check services
+
+$(VENV)/.runtime: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.test: requirements-test.txt $(VENV)/.runtime
+	$(PY) -m pip install --quiet -r requirements-test.txt
+	@touch $@
+
+install: $(VENV)/.runtime
+install-test: $(VENV)/.test
+
+services:
+	@bash .ci/services.sh
+
+# Demo: SQLite under var/, Temirtau loaded, Celery worker and beat beside the web server.
+# Without a Redis server Celery falls back to a folder broker under var/ so the demo still runs.
+run: $(VENV)/.runtime
+	@NEED_POSTGRES=0 bash .ci/services.sh || true
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@if [ -z "$${CELERY_BROKER_URL:-}" ] && ! (command -v redis-cli >/dev/null && redis-cli -h 127.0.0.1 ping >/dev/null 2>&1); then \
+	  export CELERY_BROKER_URL=filesystem://; echo "No Redis on 127.0.0.1:6379: Celery uses a folder broker in var/."; fi; \
+	$(VENV)/bin/celery -A indigo worker --beat --schedule var/celerybeat-schedule --loglevel INFO --concurrency 2 & \
+	celery_pid=$$!; trap 'kill $$celery_pid 2>/dev/null; wait $$celery_pid 2>/dev/null' EXIT INT TERM; \
+	echo "Indigo: http://$(HOST):$(PORT)/"; \
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+lint: $(VENV)/.test
+	$(VENV)/bin/ruff check .
+
+format: $(VENV)/.test
+	$(VENV)/bin/ruff format .
+
+migrations-check: $(VENV)/.runtime
+	$(PY) manage.py makemigrations --check --dry-run
+
+test: $(VENV)/.test
+	@bash .ci/services.sh
+	@bash .ci/chromium.sh
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
+	  $(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)

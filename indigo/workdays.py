@@ -1,0 +1,73 @@
+"""Working-day calendar (R-CAL-1).
+
+Monday–Friday, minus Kazakhstan's public holidays as the `holidays` package knows them
+(including decree-moved days off and worked Saturdays), then the city's own overrides,
+which the education department edits and which always win.
+"""
+
+import datetime as dt
+import functools
+
+import holidays
+
+_ONE_DAY = dt.timedelta(days=1)
+
+
+@functools.lru_cache(maxsize=64)
+def _national(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays("KZ", years=[year], language="kk")
+
+
+def is_national_working_day(day: dt.date) -> bool:
+    return _national(day.year).is_working_day(day)
+
+
+def national_holiday_name(day: dt.date) -> str | None:
+    return _national(day.year).get(day)
+
+
+class WorkingCalendar:
+    """A city's calendar; loads that city's overrides once per year it is asked about."""
+
+    def __init__(self, city=None):
+        self.city = city
+        self._overrides: dict[int, dict[dt.date, bool]] = {}
+
+    def _overrides_for(self, year: int) -> dict[dt.date, bool]:
+        if year not in self._overrides:
+            if self.city is None:
+                self._overrides[year] = {}
+            else:
+                from vacancies.models import CalendarOverride
+
+                rows = CalendarOverride.objects.filter(city=self.city, day__year=year).values_list("day", "kind")
+                self._overrides[year] = {day: kind == CalendarOverride.Kind.WORKING_DAY for day, kind in rows}
+        return self._overrides[year]
+
+    def is_working_day(self, day: dt.date) -> bool:
+        override = self._overrides_for(day.year).get(day)
+        if override is not None:
+            return override
+        return is_national_working_day(day)
+
+    def add_working_days(self, day: dt.date, n: int) -> dt.date:
+        """The n-th working day after `day` (`day` itself never counts); n=0 gives `day`."""
+        if n < 0:
+            raise ValueError("n must not be negative")
+        current = day
+        while n:
+            current += _ONE_DAY
+            if self.is_working_day(current):
+                n -= 1
+        return current
+
+    def next_working_day(self, day: dt.date) -> dt.date:
+        return self.add_working_days(day, 1)
+
+
+def is_working_day(day: dt.date, city=None) -> bool:
+    return WorkingCalendar(city).is_working_day(day)
+
+
+def add_working_days(day: dt.date, n: int, city=None) -> dt.date:
+    return WorkingCalendar(city).add_working_days(day, n)

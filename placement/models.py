@@ -1,0 +1,312 @@
+"""Children, applications, privileges, referrals and the summer recruitment schedule.
+
+A queue position is never stored (R-Q-3): it is computed from filing time, privileges
+and the city's interleave ratio whenever it is asked for.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from indigo.choices import GroupType, Language
+from indigo.i18n import localized
+from indigo.iin import is_valid_iin
+
+
+def _validate_iin(value: str) -> None:
+    from django.core.exceptions import ValidationError
+
+    if not is_valid_iin(value):
+        raise ValidationError(_("This is not a valid IIN."), code="invalid_iin")
+
+
+class Child(models.Model):
+    class Sex(models.TextChoices):
+        MALE = "M", _("boy")
+        FEMALE = "F", _("girl")
+
+    iin = models.CharField(_("IIN"), max_length=12, unique=True, validators=[_validate_iin])
+    last_name = models.CharField(max_length=100)
+    first_name = models.CharField(max_length=100)
+    patronymic = models.CharField(max_length=100, blank=True)
+    birth_date = models.DateField()
+    sex = models.CharField(max_length=1, choices=Sex.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("child")
+        verbose_name_plural = _("children")
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(iin__regex=r"^[0-9]{12}$"), name="child_iin_twelve_digits"),
+        ]
+
+    def __str__(self) -> str:
+        return self.initials
+
+    @property
+    def initials(self) -> str:
+        """What public pages may show of a child (R-P-4)."""
+        return f"{self.last_name[:1]}. {self.first_name[:1]}."
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.last_name, self.first_name, self.patronymic) if part)
+
+
+class PrivilegeCategory(models.Model):
+    """A city's list of privileges (R-Q-2); the tier decides where an applicant stands."""
+
+    class Tier(models.TextChoices):
+        EXTRAORDINARY = "extraordinary", _("extraordinary right")
+        FIRST = "first", _("first priority")
+
+    city = models.ForeignKey("vacancies.City", on_delete=models.PROTECT, related_name="privilege_categories")
+    code = models.SlugField(max_length=40)
+    tier = models.CharField(max_length=15, choices=Tier.choices)
+    name_kk = models.CharField(max_length=200)
+    name_ru = models.CharField(max_length=200)
+    name_en = models.CharField(max_length=200, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("privilege category")
+        verbose_name_plural = _("privilege categories")
+        ordering = ["city", "tier", "code"]
+        constraints = [models.UniqueConstraint(fields=["city", "code"], name="privilege_category_unique_code")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return localized(self, "name")
+
+
+class Application(models.Model):
+    class State(models.TextChoices):
+        ACTIVE = "active", _("in the queue")
+        PLACED = "placed", _("placed")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+        CANCELLED = "cancelled", _("cancelled")
+
+    reference = models.CharField(max_length=20, unique=True)
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="applications")
+    city = models.ForeignKey("vacancies.City", on_delete=models.PROTECT, related_name="applications")
+    # The child's birth year, kept on the row so a market is one index range.
+    cohort = models.PositiveSmallIntegerField(validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    language = models.CharField(max_length=2, choices=Language.choices)
+    group_type = models.CharField(max_length=20, choices=GroupType.choices, default=GroupType.GENERAL)
+    preferred_kindergartens = models.ManyToManyField("vacancies.Kindergarten", blank=True, related_name="+")
+    desired_start = models.DateField()
+    filed_at = models.DateTimeField()
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # R-S-8 / R-Q-5: a stop-listed child may not claim; the queue place is kept.
+    stop_listed_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        ordering = ["filed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child", "city"],
+                condition=Q(state="active"),
+                name="application_one_active_per_child_and_city",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="active") | Q(closed_at__isnull=False), name="application_closed_has_time"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["city", "cohort", "language", "group_type", "state", "filed_at"], name="application_market_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class Privilege(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", _("awaiting confirmation")
+        CONFIRMED = "confirmed", _("confirmed")
+        REJECTED = "rejected", _("rejected")
+        REMOVED = "removed", _("removed")
+
+    # Pending privileges count in the queue; R-Q-5 removes them if never confirmed.
+    COUNTING_STATES = (State.PENDING, State.CONFIRMED)
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="privileges")
+    category = models.ForeignKey(PrivilegeCategory, on_delete=models.PROTECT, related_name="+")
+    evidence = models.CharField(max_length=300, help_text=_("Document type and number."))
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    expires_on = models.DateField(null=True, blank=True)
+    claimed_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decision_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("privilege")
+        verbose_name_plural = _("privileges")
+        ordering = ["application", "claimed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "category"],
+                condition=Q(state__in=["pending", "confirmed"]),
+                name="privilege_one_live_per_category",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="pending") | Q(decided_at__isnull=False), name="privilege_decision_has_time"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} {self.category}"
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class Referral(models.Model):
+    """The document a kindergarten enrols on (R-S-7, R-S-8)."""
+
+    class State(models.TextChoices):
+        ISSUED = "issued", _("issued")
+        ENROLLED = "enrolled", _("enrolled")
+        EXPIRED = "expired", _("expired")
+        REFUSED = "refused", _("refused")
+        CANCELLED = "cancelled", _("cancelled")
+        TERMINATED = "terminated", _("contract terminated")
+        LEFT = "left", _("child left")
+
+    number = models.CharField(max_length=24, unique=True)
+    token = models.CharField(max_length=32, unique=True, default=_new_token, editable=False)
+    seat = models.ForeignKey("vacancies.Seat", on_delete=models.PROTECT, related_name="referrals")
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="referrals")
+    # Copied from the application so the database can hold "one active referral per child".
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="referrals")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.ISSUED)
+    # Twins claim together: their referrals share a batch.
+    batch = models.UUIDField(null=True, blank=True)
+    issued_at = models.DateTimeField()
+    issued_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    valid_until = models.DateTimeField()
+    extended_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    close_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        ordering = ["-issued_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["seat"], condition=Q(state__in=["issued", "enrolled"]), name="referral_one_live_per_seat"
+            ),
+            models.UniqueConstraint(
+                fields=["child"], condition=Q(state="issued"), name="referral_one_active_per_child"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__gt=models.F("issued_at")), name="referral_valid_after_issue"
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "valid_until"], name="referral_due_idx")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class SummerWindow(models.Model):
+    """Summer recruitment dates for one cohort of one city and year (R-S-3)."""
+
+    city = models.ForeignKey("vacancies.City", on_delete=models.PROTECT, related_name="summer_windows")
+    year = models.PositiveSmallIntegerField()
+    cohort = models.PositiveSmallIntegerField()
+    priority_start = models.DateField()
+    priority_end = models.DateField()
+    general_date = models.DateField()
+
+    class Meta:
+        verbose_name = _("summer recruitment window")
+        verbose_name_plural = _("summer recruitment windows")
+        ordering = ["city", "year", "priority_start", "cohort"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "year", "cohort"], name="summer_window_one_per_cohort"),
+            models.CheckConstraint(
+                condition=Q(priority_end__gte=models.F("priority_start"))
+                & Q(general_date__gt=models.F("priority_end")),
+                name="summer_window_dates_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.city} {self.year} / {self.cohort}"
+
+
+class SummerWindowChange(models.Model):
+    """A kindergarten that recruits a cohort on other dates than the city (repairs, illness…)."""
+
+    window = models.ForeignKey(SummerWindow, on_delete=models.CASCADE, related_name="kindergarten_changes")
+    kindergarten = models.ForeignKey("vacancies.Kindergarten", on_delete=models.PROTECT, related_name="+")
+    priority_start = models.DateField()
+    priority_end = models.DateField()
+    general_date = models.DateField()
+    reason = models.CharField(max_length=300)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        verbose_name = _("kindergarten schedule change")
+        verbose_name_plural = _("kindergarten schedule changes")
+        ordering = ["window", "kindergarten"]
+        constraints = [
+            models.UniqueConstraint(fields=["window", "kindergarten"], name="summer_change_one_per_kindergarten"),
+            models.CheckConstraint(
+                condition=Q(priority_end__gte=models.F("priority_start"))
+                & Q(general_date__gt=models.F("priority_end")),
+                name="summer_change_dates_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.window} @ {self.kindergarten}"
+
+
+class ScheduleLogEntry(models.Model):
+    """Public, append-only log of every schedule change (R-S-3)."""
+
+    city = models.ForeignKey("vacancies.City", on_delete=models.PROTECT, related_name="schedule_log")
+    year = models.PositiveSmallIntegerField()
+    cohort = models.PositiveSmallIntegerField()
+    kindergarten = models.ForeignKey(
+        "vacancies.Kindergarten", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict)
+    reason = models.CharField(max_length=300)
+
+    class Meta:
+        verbose_name = _("schedule log entry")
+        verbose_name_plural = _("schedule log")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.city} {self.cohort}"
