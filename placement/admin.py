@@ -1,0 +1,96 @@
+from django.contrib import admin
+
+from indigo.admin_scoping import CityScopedAdmin, ReadOnlyAdmin
+from placement.models import (
+    Application,
+    Child,
+    Privilege,
+    PrivilegeCategory,
+    Referral,
+    ScheduleLogEntry,
+    SummerWindow,
+    SummerWindowChange,
+)
+
+
+@admin.register(Child)
+class ChildAdmin(CityScopedAdmin):
+    city_path = "applications__city"
+    list_display = ["iin", "last_name", "first_name", "birth_date", "sex"]
+    search_fields = ["=iin", "last_name", "first_name"]
+    date_hierarchy = "birth_date"
+
+    def get_queryset(self, request):
+        # A child with applications in two cities would otherwise be listed twice.
+        return super().get_queryset(request).distinct()
+
+
+@admin.register(PrivilegeCategory)
+class PrivilegeCategoryAdmin(CityScopedAdmin):
+    list_display = ["code", "name_ru", "tier", "city", "is_active"]
+    list_filter = ["city", "tier", "is_active"]
+    search_fields = ["code", "name_ru", "name_kk"]
+
+
+class PrivilegeInline(admin.TabularInline):
+    model = Privilege
+    extra = 0
+    fields = ["category", "evidence", "state", "expires_on", "claimed_at", "decided_at", "decided_by"]
+    readonly_fields = ["claimed_at", "decided_at", "decided_by"]
+
+
+@admin.register(Application)
+class ApplicationAdmin(CityScopedAdmin):
+    list_display = ["reference", "child", "cohort", "language", "group_type", "state", "filed_at"]
+    list_filter = ["state", "cohort", "language", "group_type", "city"]
+    list_select_related = ["child", "city"]
+    search_fields = ["=reference", "=child__iin", "child__last_name"]
+    date_hierarchy = "filed_at"
+    raw_id_fields = ["child"]
+    autocomplete_fields = ["preferred_kindergartens"]
+    readonly_fields = ["cohort", "closed_at"]
+    inlines = [PrivilegeInline]
+
+
+@admin.register(Privilege)
+class PrivilegeAdmin(CityScopedAdmin):
+    city_path = "application__city"
+    list_display = ["application", "category", "state", "expires_on", "claimed_at", "decided_at"]
+    list_filter = ["state", "category__tier", "category"]
+    list_select_related = ["application", "category"]
+    search_fields = ["=application__reference", "evidence"]
+    raw_id_fields = ["application"]
+
+
+@admin.register(Referral)
+class ReferralAdmin(ReadOnlyAdmin):
+    """Referrals move only through the claim, enrolment and expiry services."""
+
+    city_path = "application__city"
+    list_display = ["number", "application", "state", "issued_at", "valid_until", "extended_at"]
+    list_filter = ["state"]
+    list_select_related = ["application"]
+    search_fields = ["=number", "=application__reference"]
+    date_hierarchy = "issued_at"
+
+
+class SummerWindowChangeInline(admin.TabularInline):
+    model = SummerWindowChange
+    extra = 0
+    fields = ["kindergarten", "priority_start", "priority_end", "general_date", "reason", "created_at"]
+    autocomplete_fields = ["kindergarten"]
+
+
+@admin.register(SummerWindow)
+class SummerWindowAdmin(CityScopedAdmin):
+    list_display = ["year", "cohort", "priority_start", "priority_end", "general_date", "city"]
+    list_filter = ["city", "year"]
+    inlines = [SummerWindowChangeInline]
+
+
+@admin.register(ScheduleLogEntry)
+class ScheduleLogEntryAdmin(ReadOnlyAdmin):
+    list_display = ["at", "city", "year", "cohort", "kindergarten", "reason", "actor"]
+    list_filter = ["city", "year"]
+    list_select_related = ["city", "kindergarten", "actor"]
+    search_fields = ["reason"]

@@ -1,0 +1,75 @@
+"""Named actors shared by every test (STYLE.md): who owns what is obvious from the name."""
+
+import pytest
+from django.conf import settings
+
+from accounts.models import User
+from tests.factories import CityFactory, DistrictFactory, KindergartenFactory, UserFactory
+
+
+def pytest_configure(config):
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if engine != "django.db.backends.postgresql":
+        raise pytest.UsageError(
+            "Indigo's tests run on PostgreSQL: set DATABASE_URL=postgres://… (make test does this)."
+        )
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def city(db):
+    return CityFactory(slug="temirtau", code="TMT", name_kk="Теміртау", name_ru="Темиртау", name_en="Temirtau")
+
+
+@pytest.fixture
+def other_city(db):
+    return CityFactory(slug="balkhash", code="BLK", name_kk="Балқаш", name_ru="Балхаш", name_en="Balkhash")
+
+
+@pytest.fixture
+def kindergarten_a(city):
+    return KindergartenFactory(district=DistrictFactory(city=city), name_ru="Ясли-сад №1 «Балапан»")
+
+
+@pytest.fixture
+def kindergarten_b(city):
+    return KindergartenFactory(district=DistrictFactory(city=city), name_ru="Ясли-сад №2 «Айгөлек»")
+
+
+@pytest.fixture
+def parent(db):
+    return UserFactory(username="aigerim", role=User.Role.PARENT, iin="900515400123", phone="+77010000001")
+
+
+@pytest.fixture
+def other_parent(db):
+    return UserFactory(username="bolat", role=User.Role.PARENT, iin="880101300123", phone="+77010000002")
+
+
+@pytest.fixture
+def staff_a(kindergarten_a):
+    user = UserFactory(username="staff_a", role=User.Role.STAFF)
+    user.kindergartens.add(kindergarten_a)
+    return user
+
+
+@pytest.fixture
+def staff_b(kindergarten_b):
+    user = UserFactory(username="staff_b", role=User.Role.STAFF)
+    user.kindergartens.add(kindergarten_b)
+    return user
+
+
+@pytest.fixture
+def officer(city):
+    return UserFactory(username="officer", role=User.Role.OFFICER, city=city, is_staff=True)
+
+
+@pytest.fixture
+def outsider(other_city):
+    """An officer of another city: signed in, but with no right to this city's data."""
+    return UserFactory(username="outsider", role=User.Role.OFFICER, city=other_city, is_staff=True)
