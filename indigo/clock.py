@@ -23,3 +23,7 @@ def at_local(day: dt.date, time: dt.time) -> dt.datetime:
 
 def local_date(moment: dt.datetime) -> dt.date:
     return moment.astimezone(ASTANA).date()
+
+
+def localtime_iso(moment: dt.datetime) -> str:
+    return moment.astimezone(ASTANA).isoformat()

@@ -137,6 +137,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "vacancies.tasks.publish_protocols",
         "schedule": crontab(hour=18, minute=0),
     },
+    "advance-access-00-01": {
+        "task": "vacancies.tasks.advance_access",
+        "schedule": crontab(hour=0, minute=1),
+    },
 }
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

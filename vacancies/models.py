@@ -46,6 +46,8 @@ class City(models.Model):
     referral_extension_max_days = models.PositiveSmallIntegerField(default=30)
     stop_list_days = models.PositiveSmallIntegerField(default=10)
     extraordinary_confirm_working_days = models.PositiveSmallIntegerField(default=5)
+    # Seats released from this day until a cohort's summer window closes open on the window's dates.
+    recruitment_season_start = models.CharField(max_length=5, default="05-01", validators=[_MONTH_DAY])
     august_pause_start = models.CharField(max_length=5, default="08-01", validators=[_MONTH_DAY])
     august_pause_end = models.CharField(max_length=5, default="08-31", validators=[_MONTH_DAY])
     publication_time = models.TimeField(default=dt.time(18, 0))
@@ -319,6 +321,8 @@ class ProtocolEntry(models.Model):
     kind = models.CharField(max_length=20)
     seat = models.ForeignKey(Seat, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     payload = models.JSONField(default=dict)
+    # SHA-256 of this entry's canonical form; the protocol's hash covers these in order.
+    sha256 = models.CharField(max_length=64, default="")
 
     class Meta:
         verbose_name = _("protocol entry")

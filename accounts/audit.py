@@ -1,0 +1,22 @@
+"""The audit log writer (R-A-4): every state change records who, what, when and from where."""
+
+from accounts.models import AuditLog
+from indigo import clock
+
+
+def audit_record(*, actor, action: str, obj=None, city=None, request=None, data: dict | None = None) -> AuditLog:
+    ip = user_agent = None
+    if request is not None:
+        ip = request.META.get("REMOTE_ADDR")
+        user_agent = request.META.get("HTTP_USER_AGENT", "")[:300]
+    return AuditLog.objects.create(
+        at=clock.now(),
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        city=city,
+        ip=ip,
+        user_agent=user_agent or "",
+        data=data or {},
+    )

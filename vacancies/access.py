@@ -1,0 +1,116 @@
+"""When a published seat's priority and general access open (R-S-2, R-S-3, R-S-4).
+
+Windows are fixed at publication and stored on the seat; the access stage at any moment
+is then a comparison of timestamps, never a stored flag a late job could leave stale.
+"""
+
+import dataclasses
+import datetime as dt
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from indigo.clock import ASTANA, at_local, local_date
+from indigo.workdays import WorkingCalendar
+from vacancies.models import City
+
+MIDNIGHT = dt.time(0, 0)
+
+
+class Stage(models.TextChoices):
+    HELD = "held", _("awaiting publication")
+    SCHEDULED = "scheduled", _("published, opens on the schedule's date")
+    PRIORITY = "priority", _("priority access")
+    GENERAL = "general", _("general access")
+    CLOSED = "closed", _("not open")
+
+
+@dataclasses.dataclass(frozen=True)
+class AccessWindow:
+    priority_from: dt.datetime
+    priority_until: dt.date
+    general_from: dt.datetime
+    summer: bool = False
+
+    def as_data(self) -> dict:
+        return {
+            "priority_from": self.priority_from.isoformat(),
+            "priority_until": self.priority_until.isoformat(),
+            "general_from": self.general_from.isoformat(),
+            "summer": self.summer,
+        }
+
+
+def stage_at(seat, moment: dt.datetime) -> Stage:
+    if seat.state == "released":
+        return Stage.HELD
+    if seat.state != "open":
+        return Stage.CLOSED
+    if seat.general_from <= moment:
+        return Stage.GENERAL
+    if seat.priority_from <= moment:
+        return Stage.PRIORITY
+    return Stage.SCHEDULED
+
+
+class WindowPlanner:
+    """Computes windows for the seats one protocol publishes, loading the city's schedule once."""
+
+    def __init__(self, city: City, published_at: dt.datetime, calendar: WorkingCalendar | None = None):
+        from placement.models import SummerWindow, SummerWindowChange
+
+        self.city = city
+        self.published_at = published_at
+        self.publication_day = local_date(published_at)
+        self.calendar = calendar or WorkingCalendar(city)
+        self._summer = {w.cohort: w for w in SummerWindow.objects.filter(city=city, year=self.publication_day.year)}
+        self._changes = {
+            (c.window.cohort, c.kindergarten_id): c
+            for c in SummerWindowChange.objects.filter(window__in=self._summer.values()).select_related("window")
+        }
+        self._regular = self._regular_window()
+
+    def _regular_window(self) -> AccessWindow:
+        """R-S-2: priority from publication for N working (or calendar) days after its day."""
+        city = self.city
+        if city.priority_window_unit == City.WindowUnit.WORKING_DAYS:
+            last_day = self.calendar.add_working_days(self.publication_day, city.priority_window_length)
+            general_day = self.calendar.next_working_day(last_day)
+        else:
+            last_day = self.publication_day + dt.timedelta(days=city.priority_window_length)
+            general_day = last_day + dt.timedelta(days=1)
+        return AccessWindow(self.published_at, last_day, at_local(general_day, MIDNIGHT))
+
+    def window_for(self, *, kindergarten_id: int, cohort: int) -> AccessWindow:
+        summer = self._summer.get(cohort)
+        if summer is not None:
+            dates = self._changes.get((cohort, kindergarten_id), summer)
+            season_start = dt.date.fromisoformat(f"{summer.year}-{self.city.recruitment_season_start}")
+            # Seats released in the season before the window closes wait for the schedule's dates.
+            if season_start <= self.publication_day <= dates.priority_end:
+                opens = max(self.published_at, at_local(dates.priority_start, MIDNIGHT))
+                return AccessWindow(opens, dates.priority_end, at_local(dates.general_date, MIDNIGHT), summer=True)
+        return self._regular
+
+
+def next_cutoff(city: City, moment: dt.datetime) -> dt.datetime:
+    """The first publication moment at or after `moment` in Astana time."""
+    local = moment.astimezone(ASTANA)
+    candidate = at_local(local.date(), city.publication_time)
+    return candidate if candidate >= moment else at_local(local.date() + dt.timedelta(days=1), city.publication_time)
+
+
+def cutoffs_between(city: City, after: dt.datetime | None, until: dt.datetime) -> list[dt.datetime]:
+    """Every publication moment in (after, until]; only the latest one when nothing was ever published."""
+    latest = next_cutoff(city, until)
+    if latest > until:
+        latest = at_local(local_date(latest) - dt.timedelta(days=1), city.publication_time)
+    if after is None:
+        return [latest]
+    cutoffs = []
+    day = local_date(after)
+    while (cutoff := at_local(day, city.publication_time)) <= until:
+        if cutoff > after:
+            cutoffs.append(cutoff)
+        day += dt.timedelta(days=1)
+    return cutoffs

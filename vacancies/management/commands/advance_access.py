@@ -1,0 +1,19 @@
+from django.core.management.base import BaseCommand
+
+from indigo import clock
+from indigo.management_helpers import cities_named, parse_moment
+from vacancies.services import access_moves_record
+
+
+class Command(BaseCommand):
+    help = "Record the seats that reached general access by a moment (default now)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--city", help="City slug (default: every city).")
+        parser.add_argument("--at", help="As of this ISO-8601 moment (Astana time if no offset).")
+
+    def handle(self, *args, city=None, at=None, **options):
+        until = parse_moment(at) or clock.now()
+        for each in cities_named(city):
+            moved = access_moves_record(city=each, until=until)
+            self.stdout.write(f"{each.slug}: {moved} seats moved to general access")
