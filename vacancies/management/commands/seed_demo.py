@@ -1,0 +1,88 @@
+"""Load the demo city (Temirtau); safe to run again, it only adds what is missing."""
+
+import os
+import re
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+
+from indigo import demo_city
+
+DEFAULT_PASSWORD = "indigo-demo"  # noqa: S105 - the published demo password, overridable by DEMO_PASSWORD
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+
+
+def _whole_number(option: str, value: object, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value.strip()):
+        number = int(value)
+    else:
+        raise CommandError(f"--{option} must be a whole number, not {value!r}.")
+    if minimum is not None and maximum is not None and not minimum <= number <= maximum:
+        raise CommandError(f"--{option} must be between {minimum} and {maximum}, not {number}.")
+    if minimum is not None and number < minimum:
+        raise CommandError(f"--{option} must be at least {minimum}, not {number}.")
+    return number
+
+
+class Command(BaseCommand):
+    help = "Load the demo city Temirtau: kindergartens, groups, a queue of children, the 2024 summer schedule."
+
+    def add_arguments(self, parser):
+        # Values are checked in handle() so a bad one ends in a one-line CommandError, not argparse's usage dump.
+        parser.add_argument("--seed", default=demo_city.DEFAULT_SEED, help="Random seed (default %(default)s).")
+        parser.add_argument(
+            "--children",
+            default=demo_city.DEFAULT_CHILDREN,
+            help="Applications in the queue (default %(default)s, at least 0).",
+        )
+        parser.add_argument(
+            "--kindergartens",
+            default=demo_city.DEFAULT_KINDERGARTENS,
+            help=f"Kindergartens (default %(default)s, 1 to {demo_city.MAX_KINDERGARTENS}).",
+        )
+
+    def handle(self, *args, **options):
+        seed = _whole_number("seed", options["seed"])
+        children = _whole_number("children", options["children"], minimum=0, maximum=demo_city.MAX_CHILDREN)
+        kindergartens = _whole_number(
+            "kindergartens", options["kindergartens"], minimum=1, maximum=demo_city.MAX_KINDERGARTENS
+        )
+        password = os.environ.get("DEMO_PASSWORD", DEFAULT_PASSWORD)
+        if not password:
+            raise CommandError("DEMO_PASSWORD is set but empty; unset it or give the demo accounts a password.")
+
+        # The operator reads English; names of places then come out in their English spelling.
+        with translation.override("en"):
+            summary = demo_city.demo_city_load(
+                seed=seed, children=children, kindergartens=kindergartens, password=password
+            )
+            self._report(summary, seed=seed, password_shown=_password_shown(password))
+
+    def _report(self, summary: demo_city.DemoCitySummary, *, seed: int, password_shown: str) -> None:
+        self.stdout.write(
+            f"{summary.city} ({summary.city.code}), seed {seed}: {summary.districts} districts, "
+            f"{summary.kindergartens} kindergartens, {summary.groups} groups with {summary.places:,} places "
+            f"({summary.taken:,} taken, {summary.places - summary.taken:,} free), "
+            f"{summary.applications:,} applications ({summary.privileged:,} with a privilege), "
+            f"{summary.summer_windows} summer windows for {demo_city.SCHEDULE_YEAR} "
+            f"with {summary.summer_changes} kindergarten changes."
+        )
+        if summary.added_total:
+            parts = ", ".join(
+                f"{count:,} {model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural}"
+                for model, count in summary.added.items()
+                if count
+            )
+            self.stdout.write(self.style.SUCCESS(f"Added {parts}."))
+        else:
+            self.stdout.write("Nothing to add: the city was already loaded.")
+        self.stdout.write(f"Demo logins (password {password_shown}):")
+        for account in summary.accounts:
+            self.stdout.write(f"  {account.username:<8} {account.role}: {account.scope}")
+
+
+def _password_shown(password: str) -> str:
+    # A password chosen through the environment may be private; the default one is public anyway.
+    return "from DEMO_PASSWORD" if "DEMO_PASSWORD" in os.environ else f'"{password}"'
