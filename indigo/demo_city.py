@@ -166,43 +166,20 @@ PRIVATE_NAMES = (
     ("Тамшы", "Тамшы", "Tamshy"),
 )
 
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
 # Group names are "nicknames" the kindergarten gives; unique inside one kindergarten.
 GROUP_NICKNAMES = {
-    Language.KK: (
-        "Жұлдыз",
-        "Күнекей",
-        "Балбөбек",
-        "Ботақан",
-        "Қарлығаш",
-        "Нұрбөбек",
-        "Балақай",
-        "Айсұлу",
-        "Ақбөпе",
-        "Көбелек",
-        "Шаттық",
-        "Бұлбұл",
-        "Алтын сақа",
-        "Қуаныш",
-        "Таңшолпан",
-        "Гүлдер",
+    Language.KK: _words(
+        "Жұлдыз Күнекей Балбөбек Ботақан Қарлығаш Нұрбөбек Балақай Айсұлу Ақбөпе Көбелек Шаттық Бұлбұл "
+        "Ақсұңқар Қуаныш Таңшолпан Гүлдер"
     ),
-    Language.RU: (
-        "Солнышко",
-        "Звёздочка",
-        "Ромашка",
-        "Колокольчик",
-        "Радуга",
-        "Капелька",
-        "Пчёлка",
-        "Улыбка",
-        "Светлячок",
-        "Одуванчик",
-        "Непоседы",
-        "Почемучки",
-        "Ладушки",
-        "Сказка",
-        "Дельфинчик",
-        "Берёзка",
+    Language.RU: _words(
+        "Солнышко Звёздочка Ромашка Колокольчик Радуга Капелька Пчёлка Улыбка Светлячок Одуванчик Непоседы "
+        "Почемучки Ладушки Сказка Дельфинчик Берёзка"
     ),
 }
 # Age stage of each cohort in the 2024/25 school year.
@@ -345,188 +322,39 @@ SCHEDULE_CHANGES = (
     ),
 )
 
-# Names: (male, female) where they differ.
-KAZAKH_SURNAMES = (
-    "Ахметов",
-    "Серіков",
-    "Жұмабаев",
-    "Сәрсенбаев",
-    "Қасымов",
-    "Есімов",
-    "Тоқтаров",
-    "Нұрланов",
-    "Бекмұханов",
-    "Омаров",
-    "Әбдірахманов",
-    "Мұқанов",
-    "Сейітов",
-    "Құсайынов",
-    "Жақыпов",
-    "Исаев",
-    "Төлегенов",
-    "Оспанов",
-    "Байжанов",
-    "Ермеков",
-    "Смағұлов",
-    "Қожахметов",
-    "Әлиев",
-    "Мусин",
-    "Сапаров",
-    "Қалиев",
-    "Дүйсенов",
-    "Тұрсынов",
-    "Болатұлы",
-    "Нұрғалиұлы",
+# Surnames in their male form; feminine_surname() gives the female one.
+KAZAKH_SURNAMES = _words(
+    "Ахметов Серіков Жұмабаев Сәрсенбаев Қасымов Есімов Тоқтаров Нұрланов Бекмұханов Омаров Әбдірахманов "
+    "Мұқанов Сейітов Құсайынов Жақыпов Исаев Төлегенов Оспанов Байжанов Ермеков Смағұлов Қожахметов Әлиев "
+    "Мусин Сапаров Қалиев Дүйсенов Тұрсынов Болатұлы Нұрғалиұлы"
 )
-OTHER_SURNAMES = (
-    "Иванов",
-    "Петров",
-    "Кузнецов",
-    "Смирнов",
-    "Попов",
-    "Васильев",
-    "Соколов",
-    "Михайлов",
-    "Новиков",
-    "Фёдоров",
-    "Морозов",
-    "Волков",
-    "Лебедев",
-    "Козлов",
-    "Захаров",
-    "Никитин",
-    "Орлов",
-    "Семёнов",
-    "Яковлев",
-    "Павленко",
-    "Шевченко",
-    "Бондаренко",
-    "Ковальчук",
-    "Ким",
-    "Цой",
-    "Гербер",
-    "Шульц",
+OTHER_SURNAMES = _words(
+    "Иванов Петров Кузнецов Смирнов Попов Васильев Соколов Михайлов Новиков Фёдоров Морозов Волков Лебедев "
+    "Козлов Захаров Никитин Орлов Семёнов Яковлев Павленко Шевченко Бондаренко Ковальчук Ким Цой Гербер Шульц"
 )
-KAZAKH_FATHERS = (
-    "Асқар",
-    "Ерлан",
-    "Нұрлан",
-    "Ержан",
-    "Бауыржан",
-    "Дәулет",
-    "Қайрат",
-    "Серік",
-    "Болат",
-    "Талғат",
-    "Асхат",
-    "Мұрат",
-    "Ғалым",
-    "Арман",
-    "Жандос",
-    "Ербол",
-    "Азамат",
-    "Данияр",
-    "Руслан",
-    "Марат",
-    "Самат",
-    "Айдос",
-    "Нұржан",
-    "Әділет",
+KAZAKH_FATHERS = _words(
+    "Асқар Ерлан Нұрлан Ержан Бауыржан Дәулет Қайрат Серік Болат Талғат Асхат Мұрат Ғалым Арман Жандос Ербол "
+    "Азамат Данияр Руслан Марат Самат Айдос Нұржан Әділет"
 )
-OTHER_PATRONYMICS = (
-    ("Александрович", "Александровна"),
-    ("Сергеевич", "Сергеевна"),
-    ("Андреевич", "Андреевна"),
-    ("Дмитриевич", "Дмитриевна"),
-    ("Владимирович", "Владимировна"),
-    ("Евгеньевич", "Евгеньевна"),
-    ("Алексеевич", "Алексеевна"),
-    ("Игоревич", "Игоревна"),
-    ("Викторович", "Викторовна"),
-    ("Николаевич", "Николаевна"),
-    ("Олегович", "Олеговна"),
-    ("Павлович", "Павловна"),
-    ("Иванович", "Ивановна"),
-    ("Денисович", "Денисовна"),
+# Male forms; the female one swaps the closing "вич" for "вна".
+OTHER_PATRONYMICS = _words(
+    "Александрович Сергеевич Андреевич Дмитриевич Владимирович Евгеньевич Алексеевич Игоревич Викторович "
+    "Николаевич Олегович Павлович Иванович Денисович"
 )
 FIRST_NAMES = {
-    ("kazakh", "M"): (
-        "Нұрислам",
-        "Әлихан",
-        "Ерасыл",
-        "Арсен",
-        "Айсұлтан",
-        "Нұрасыл",
-        "Ахмет",
-        "Омар",
-        "Рамазан",
-        "Әмір",
-        "Медет",
-        "Ерназар",
-        "Бексұлтан",
-        "Ислам",
-        "Мирас",
-        "Темірлан",
-        "Санжар",
-        "Диас",
-        "Алдияр",
-        "Нұрсұлтан",
+    ("kazakh", "M"): _words(
+        "Нұрислам Әлихан Ерасыл Арсен Айсұлтан Нұрасыл Ахмет Омар Рамазан Әмір Медет Ерназар Бексұлтан Ислам "
+        "Мирас Темірлан Санжар Диас Алдияр Нұрсұлтан"
     ),
-    ("kazakh", "F"): (
-        "Айару",
-        "Айлин",
-        "Аружан",
-        "Томирис",
-        "Раяна",
-        "Медина",
-        "Жасмин",
-        "Інжу",
-        "Аяла",
-        "Айша",
-        "Хадиша",
-        "Асылым",
-        "Нұрай",
-        "Ақбота",
-        "Әмина",
-        "Дания",
-        "Аяулым",
-        "Жанель",
-        "Сезім",
-        "Мейірім",
+    ("kazakh", "F"): _words(
+        "Айару Айлин Аружан Томирис Раяна Медина Жасмин Інжу Аяла Айша Хадиша Асылым Нұрай Ақбота Әмина Дания "
+        "Аяулым Жанель Сезім Мейірім"
     ),
-    ("other", "M"): (
-        "Александр",
-        "Максим",
-        "Артём",
-        "Михаил",
-        "Иван",
-        "Дмитрий",
-        "Кирилл",
-        "Матвей",
-        "Тимофей",
-        "Лев",
-        "Марк",
-        "Егор",
-        "Даниил",
-        "Роман",
-        "Никита",
+    ("other", "M"): _words(
+        "Александр Максим Артём Михаил Иван Дмитрий Кирилл Матвей Тимофей Лев Марк Егор Даниил Роман Никита"
     ),
-    ("other", "F"): (
-        "Анна",
-        "Мария",
-        "Виктория",
-        "Алиса",
-        "София",
-        "Полина",
-        "Ева",
-        "Варвара",
-        "Милана",
-        "Ксения",
-        "Дарья",
-        "Вероника",
-        "Василиса",
-        "Таисия",
-        "Ульяна",
+    ("other", "F"): _words(
+        "Анна Мария Виктория Алиса София Полина Ева Варвара Милана Ксения Дарья Вероника Василиса Таисия Ульяна"
     ),
 }
 # Applicants by cohort: the younger the cohort, the longer its queue.
@@ -798,7 +626,8 @@ def _family_plan(rng: random.Random, serials: _Serials, size: int) -> list[Child
         father = rng.choice(KAZAKH_FATHERS)
         patronymics = (f"{father}ұлы", f"{father}қызы")
     else:
-        patronymics = rng.choice(OTHER_PATRONYMICS)
+        male = rng.choice(OTHER_PATRONYMICS)
+        patronymics = (male, male[: -len("вич")] + "вна")
     # A few families leave the patronymic out, as the law allows.
     if rng.random() < 0.03:
         patronymics = ("", "")
@@ -810,13 +639,13 @@ def _family_plan(rng: random.Random, serials: _Serials, size: int) -> list[Child
     desired_start = dt.date(birth.year + rng.choice((1, 2, 2, 3)), 9, 1)
     if desired_start < filed_at.date():
         desired_start = dt.date(filed_at.year + (1 if filed_at.month >= 9 else 0), 9, 1)
-    privilege_roll = rng.random()
+    # Twins share the family's privilege and its document.
+    privilege = _privilege_plan(rng, filed_at)
     sexes = [rng.choice("MF") for _ in range(size)]
-    names = FIRST_NAMES["kazakh" if kazakh else "other", "M"], FIRST_NAMES["kazakh" if kazakh else "other", "F"]
-    first_names = []
+    origin = "kazakh" if kazakh else "other"
+    first_names: list[str] = []
     for sex in sexes:
-        pool = [name for name in names[sex == "F"] if name not in first_names]
-        first_names.append(rng.choice(pool))
+        first_names.append(rng.choice([name for name in FIRST_NAMES[origin, sex] if name not in first_names]))
     iins = serials.take(birth, sexes)
     return [
         ChildPlan(
@@ -830,7 +659,7 @@ def _family_plan(rng: random.Random, serials: _Serials, size: int) -> list[Child
             group_type=group_type,
             desired_start=desired_start,
             filed_at=filed_at,
-            privilege=_privilege_plan(rng, privilege_roll, filed_at),
+            privilege=privilege,
         )
         for iin, sex, first_name in zip(iins, sexes, first_names, strict=True)
     ]
@@ -846,7 +675,8 @@ def _filing_moment(rng: random.Random, birth: dt.date) -> dt.datetime:
     return at_local(day, dt.time(rng.randint(8, 22), rng.randrange(60), rng.randrange(60)))
 
 
-def _privilege_plan(rng: random.Random, roll: float, filed_at: dt.datetime) -> PrivilegePlan | None:
+def _privilege_plan(rng: random.Random, filed_at: dt.datetime) -> PrivilegePlan | None:
+    roll = rng.random()
     if roll < EXTRAORDINARY_SHARE:
         tier = PrivilegeCategory.Tier.EXTRAORDINARY
     elif roll < EXTRAORDINARY_SHARE + FIRST_PRIORITY_SHARE:

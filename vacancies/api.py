@@ -40,13 +40,29 @@ class SeatOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Seat
-        fields = ["id", "kindergarten", "district", "group", "cohort", "language", "group_type", "stage",
-                  "published_at", "priority_from", "priority_until", "general_from"]
+        fields = [
+            "id",
+            "kindergarten",
+            "district",
+            "group",
+            "cohort",
+            "language",
+            "group_type",
+            "stage",
+            "published_at",
+            "priority_from",
+            "priority_until",
+            "general_from",
+        ]
 
     def get_kindergarten(self, seat) -> dict:
         kindergarten = seat.group.kindergarten
-        return {"id": kindergarten.pk, "number": kindergarten.number, "name": kindergarten.name,
-                "ownership": kindergarten.ownership}
+        return {
+            "id": kindergarten.pk,
+            "number": kindergarten.number,
+            "name": kindergarten.name,
+            "ownership": kindergarten.ownership,
+        }
 
     def get_district(self, seat) -> str:
         return seat.group.kindergarten.district.name
@@ -71,8 +87,12 @@ class RegistryApi(APIView):
         data = params.validated_data
         city = _city(data.get("city"))
         filters = RegistryFilters(
-            district_id=data.get("district"), kindergarten_id=data.get("kindergarten"), cohort=data.get("cohort"),
-            language=data.get("language"), group_type=data.get("group_type"), stage=data.get("stage"),
+            district_id=data.get("district"),
+            kindergarten_id=data.get("kindergarten"),
+            cohort=data.get("cohort"),
+            language=data.get("language"),
+            group_type=data.get("group_type"),
+            stage=data.get("stage"),
         )
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(registry_seats(city=city, filters=filters, at=clock.now()), request)
@@ -123,8 +143,17 @@ class ProtocolOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Protocol
-        fields = ["id", "city", "day", "cutoff", "previous_cutoff", "published_at", "entry_count", "sha256",
-                  "previous_sha256"]
+        fields = [
+            "id",
+            "city",
+            "day",
+            "cutoff",
+            "previous_cutoff",
+            "published_at",
+            "entry_count",
+            "sha256",
+            "previous_sha256",
+        ]
 
 
 class ProtocolListApi(APIView):

@@ -59,8 +59,12 @@ def test_it_refuses_anonymous_writes(api, group_a):
 
 @pytest.mark.parametrize(
     ("body", "status", "code"),
-    [({"count": 0}, 400, "invalid"), ({"count": "many"}, 400, "invalid"), ({}, 400, "invalid"),
-     ({"count": 7}, 409, "not_enough_places")],
+    [
+        ({"count": 0}, 400, "invalid"),
+        ({"count": "many"}, 400, "invalid"),
+        ({}, 400, "invalid"),
+        ({"count": 7}, 409, "not_enough_places"),
+    ],
 )
 def test_it_explains_bad_releases(api, staff_a, group_a, body, status, code):
     api.force_authenticate(staff_a)
@@ -72,8 +76,7 @@ def test_it_explains_bad_releases(api, staff_a, group_a, body, status, code):
 
 def test_it_answers_in_the_users_language(api, staff_a, group_a):
     api.force_authenticate(staff_a)
-    response = api.post(f"/api/v1/groups/{group_a.pk}/release/", {"count": 7}, format="json",
-                        HTTP_ACCEPT_LANGUAGE="ru")
+    response = api.post(f"/api/v1/groups/{group_a.pk}/release/", {"count": 7}, format="json", HTTP_ACCEPT_LANGUAGE="ru")
     assert response.status_code == 409
     assert response.json()["detail"] != "Only 6 of the group's 6 places are free to release."
 

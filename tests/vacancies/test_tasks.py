@@ -45,8 +45,9 @@ def test_it_publishes_every_city_when_called_directly(city, other_city, kinderga
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
 def test_it_runs_through_a_real_worker_and_redis(city, kindergarten_a):
-    [seat] = seat_release(group=GroupFactory(kindergarten=kindergarten_a, cohort=2018), count=1,
-                          at=local(D(2024, 5, 31), 9))
+    [seat] = seat_release(
+        group=GroupFactory(kindergarten=kindergarten_a, cohort=2018), count=1, at=local(D(2024, 5, 31), 9)
+    )
     db = connection.settings_dict
     queue = f"test-{uuid.uuid4().hex[:8]}"
     env = {
@@ -55,9 +56,28 @@ def test_it_runs_through_a_real_worker_and_redis(city, kindergarten_a):
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
     }
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "indigo", "worker", "--pool", "solo", "-Q", queue,
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "indigo",
+            "worker",
+            "--pool",
+            "solo",
+            "-Q",
+            queue,
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         celery_app.send_task(
