@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import check_password, make_password
 from django.db import models, transaction
 from django.db.models import Count, Q, Sum
 
@@ -797,8 +797,9 @@ def _load_kindergartens(
     fresh = fresh[: max(missing, 0)]
     if not fresh:
         return
-    Kindergarten.objects.bulk_create(
-        [
+    _bulk_create(
+        Kindergarten,
+        (
             Kindergarten(
                 city=city,
                 district=districts[plan.district.name_ru],
@@ -813,12 +814,12 @@ def _load_kindergartens(
                 state_order_places=plan.state_order_places,
             )
             for plan in fresh
-        ],
-        batch_size=BATCH,
+        ),
     )
     ids = _ids(Kindergarten.objects.filter(city=city), "name_ru", [plan.name_ru for plan in fresh])
-    Group.objects.bulk_create(
-        [
+    _bulk_create(
+        Group,
+        (
             Group(
                 kindergarten_id=ids[plan.name_ru],
                 name=group.name,
@@ -829,8 +830,7 @@ def _load_kindergartens(
             )
             for plan in fresh
             for group in plan.groups
-        ],
-        batch_size=BATCH,
+        ),
     )
     group_ids = {
         (kindergarten_id, name): pk
@@ -882,9 +882,27 @@ def _adult_iin(birth_date: dt.date, sex: str) -> str:
     return iin
 
 
+class _PasswordHash:
+    """One slow hash shared by all demo accounts, and an account that already has the password keeps its own."""
+
+    def __init__(self, password: str):
+        self._password = password
+        self._checked: dict[str, bool] = {}
+        self._fresh = ""
+
+    def for_user(self, user: User) -> str:
+        # Keeping a matching hash keeps the account's sessions alive across runs.
+        if user.password:
+            if user.password not in self._checked:
+                self._checked[user.password] = check_password(self._password, user.password)
+            if self._checked[user.password]:
+                return user.password
+        self._fresh = self._fresh or make_password(self._password)
+        return self._fresh
+
+
 def _load_users(city: City, kindergartens: list[Kindergarten], password: str, added: Counter) -> dict[str, User]:
-    # One hash for all six accounts: the hasher is slow on purpose.
-    hashed = make_password(password)
+    password_hash = _PasswordHash(password)
     first = kindergartens[:1]
     second = kindergartens[1:2]
     specs = {
@@ -924,7 +942,7 @@ def _load_users(city: City, kindergartens: list[Kindergarten], password: str, ad
         # Demo accounts belong to the loader: their role and password are put back on every run.
         for field, value in fields.items():
             setattr(user, field, value)
-        user.password = hashed
+        user.password = password_hash.for_user(user)
         user.is_active = True
         user.save()
         users[username] = user

@@ -1,28 +1,28 @@
 """Load the demo city (Temirtau); safe to run again, it only adds what is missing."""
 
 import os
+import random
 import re
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from indigo import demo_city
+from indigo.demo_seats import demo_seats_load
 
 DEFAULT_PASSWORD = "indigo-demo"  # noqa: S105 - the published demo password, overridable by DEMO_PASSWORD
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 
 
-def _whole_number(option: str, value: object, *, minimum: int | None = None, maximum: int | None = None) -> int:
+def _whole_number(option: str, value: object, bounds: tuple[int, int] | None = None) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
     elif isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value.strip()):
         number = int(value)
     else:
         raise CommandError(f"--{option} must be a whole number, not {value!r}.")
-    if minimum is not None and maximum is not None and not minimum <= number <= maximum:
-        raise CommandError(f"--{option} must be between {minimum} and {maximum}, not {number}.")
-    if minimum is not None and number < minimum:
-        raise CommandError(f"--{option} must be at least {minimum}, not {number}.")
+    if bounds and not bounds[0] <= number <= bounds[1]:
+        raise CommandError(f"--{option} must be between {bounds[0]} and {bounds[1]}, not {number}.")
     return number
 
 
@@ -45,10 +45,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         seed = _whole_number("seed", options["seed"])
-        children = _whole_number("children", options["children"], minimum=0, maximum=demo_city.MAX_CHILDREN)
-        kindergartens = _whole_number(
-            "kindergartens", options["kindergartens"], minimum=1, maximum=demo_city.MAX_KINDERGARTENS
-        )
+        children = _whole_number("children", options["children"], (0, demo_city.MAX_CHILDREN))
+        kindergartens = _whole_number("kindergartens", options["kindergartens"], (1, demo_city.MAX_KINDERGARTENS))
         password = os.environ.get("DEMO_PASSWORD", DEFAULT_PASSWORD)
         if not password:
             raise CommandError("DEMO_PASSWORD is set but empty; unset it or give the demo accounts a password.")
@@ -59,11 +57,14 @@ class Command(BaseCommand):
                 seed=seed, children=children, kindergartens=kindergartens, password=password
             )
             self._report(summary, seed=seed, password_shown=_password_shown(password))
+            released = demo_seats_load(city=summary.city, rng=random.Random(seed))
+            if released:
+                self.stdout.write(f"Released {released} demo seats and published the protocols up to today.")
 
     def _report(self, summary: demo_city.DemoCitySummary, *, seed: int, password_shown: str) -> None:
         self.stdout.write(
             f"{summary.city} ({summary.city.code}), seed {seed}: {summary.districts} districts, "
-            f"{summary.kindergartens} kindergartens, {summary.groups} groups with {summary.places:,} places "
+            f"{summary.kindergartens:,} kindergartens, {summary.groups:,} groups with {summary.places:,} places "
             f"({summary.taken:,} taken, {summary.places - summary.taken:,} free), "
             f"{summary.applications:,} applications ({summary.privileged:,} with a privilege), "
             f"{summary.summer_windows} summer windows for {demo_city.SCHEDULE_YEAR} "
@@ -71,11 +72,9 @@ class Command(BaseCommand):
         )
         if summary.added_total:
             parts = ", ".join(
-                f"{count:,} {model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural}"
-                for model, count in summary.added.items()
-                if count
+                f"{model._meta.verbose_name_plural} {count:,}" for model, count in summary.added.items() if count
             )
-            self.stdout.write(self.style.SUCCESS(f"Added {parts}."))
+            self.stdout.write(self.style.SUCCESS(f"Added rows: {parts}."))
         else:
             self.stdout.write("Nothing to add: the city was already loaded.")
         self.stdout.write(f"Demo logins (password {password_shown}):")

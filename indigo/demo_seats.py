@@ -1,0 +1,48 @@
+"""The demo city's recent seat activity, so the registry and the protocols have something to show.
+
+Dated relative to today (the data itself is fixed by the seed): an older release already in general
+access, a fresh one in priority access, one withdrawal, and the protocols that published them.
+"""
+
+import datetime as dt
+import random
+
+from indigo import clock
+from vacancies.models import City, Group, Protocol
+from vacancies.protocol import protocol_publish, protocols_catch_up
+from vacancies.services import group_free_places, seat_release, seat_withdraw
+
+DEMO_WITHDRAW_REASON = "Топ жөндеуге жабылды / Группа закрыта на ремонт"
+
+
+def demo_seats_load(*, city: City, rng: random.Random, groups_per_batch: int = 12) -> int:
+    """Release and publish demo seats once; a city that already has protocols is left as it is."""
+    if Protocol.objects.filter(city=city).exists():
+        return 0
+    groups = [
+        group
+        for group in Group.objects.filter(kindergarten__city=city, is_active=True).select_related("kindergarten")
+        if group_free_places(group=group) >= 2
+    ]
+    if not groups:
+        return 0
+    today = clock.local_today()
+    older = today - dt.timedelta(days=12)
+    newer = today - dt.timedelta(days=1)
+    released = 0
+    for day, batch in (
+        (older, rng.sample(groups, min(groups_per_batch, len(groups)))),
+        (newer, rng.sample(groups, min(groups_per_batch, len(groups)))),
+    ):
+        moment = clock.at_local(day, dt.time(10, 30))
+        for group in batch:
+            count = min(rng.randint(1, 2), group_free_places(group=group))
+            if count:
+                seats = seat_release(group=group, count=count, at=moment)
+                released += len(seats)
+        if day == older:
+            protocol_publish(city=city, cutoff=clock.at_local(day, city.publication_time))
+            withdrawn = seats[0]
+            seat_withdraw(seat=withdrawn, reason=DEMO_WITHDRAW_REASON, at=moment + dt.timedelta(days=1))
+    protocols_catch_up(city=city, until=clock.now())
+    return released
