@@ -1,0 +1,147 @@
+"""A referral's life after it is issued (R-S-8, R-S-9, R-Q-5, R-A-3).
+
+Ending an unused referral returns its seat to the next protocol in priority access; expiry,
+refusal and an unconfirmed extraordinary privilege also stop-list the child for the city's
+stop-list length, after which the application keeps its old place (the queue is computed
+from filing time, so nothing has to be restored).
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from accounts.audit import audit_record
+from indigo import clock
+from indigo.errors import Conflict
+from placement.models import Application, Referral
+from vacancies.models import City, Seat, SeatEvent
+from vacancies.services import seats_return
+
+_END_EVENT = {
+    Referral.State.EXPIRED: SeatEvent.Kind.EXPIRED,
+    Referral.State.REFUSED: SeatEvent.Kind.REFUSED,
+    Referral.State.CANCELLED: SeatEvent.Kind.CANCELLED,
+}
+
+
+def referral_public_facts(referral: Referral) -> dict:
+    """What a protocol may say about a referral: its application reference and initials (R-P-4)."""
+    return {
+        "application": referral.application.reference,
+        "child": referral.child.initials,
+        "referral": referral.number,
+    }
+
+
+def _lock_issued(referral_ids: Iterable[int]) -> list[Referral]:
+    referrals = list(
+        Referral.objects.select_for_update(of=("self",))
+        .filter(pk__in=list(referral_ids), state=Referral.State.ISSUED)
+        .select_related("application__city", "child")
+        .order_by("seat_id")
+    )
+    # Seats are locked in pk order, as a claim locks them, before they are given back.
+    list(Seat.objects.select_for_update().filter(pk__in=[r.seat_id for r in referrals]).order_by("pk").values("pk"))
+    return referrals
+
+
+def _end_unused(
+    referrals: list[Referral], *, state: str, reason: str, stop_list: bool, by=None, at: dt.datetime | None = None
+) -> None:
+    """End issued referrals whose seats go back to the next protocol; a fixed number of queries."""
+    returns, applications, events = [], [], []
+    for referral in referrals:
+        ended = at or referral.valid_until
+        referral.state = state
+        referral.closed_at = ended
+        referral.close_reason = reason
+        returns.append((referral.seat_id, ended))
+        if stop_list:
+            application = referral.application
+            application.stop_listed_until = ended + dt.timedelta(days=application.city.stop_list_days)
+            applications.append(application)
+        events.append(
+            SeatEvent(
+                seat_id=referral.seat_id,
+                kind=_END_EVENT[state],
+                at=ended,
+                actor=by,
+                reason=reason,
+                data=referral_public_facts(referral),
+            )
+        )
+    Referral.objects.bulk_update(referrals, ["state", "closed_at", "close_reason"], batch_size=2000)
+    Application.objects.bulk_update(applications, ["stop_listed_until"], batch_size=2000)
+    SeatEvent.objects.bulk_create(events, batch_size=2000)
+    seats_return(returns=returns, reason=reason, by=by)
+
+
+def referrals_expire_due(*, city: City, until: dt.datetime) -> int:
+    """Expire every issued referral of the city whose validity ended by `until` (the 18:00 job)."""
+    with transaction.atomic():
+        due_ids = Referral.objects.filter(
+            application__city=city, state=Referral.State.ISSUED, valid_until__lte=until
+        ).values_list("pk", flat=True)
+        due = _lock_issued(due_ids)
+        if due:
+            _end_unused(due, state=Referral.State.EXPIRED, reason="referral expired", stop_list=True)
+    return len(due)
+
+
+def referral_refuse(*, referral: Referral, reason: str, by=None, request=None) -> Referral:
+    """The family turned the seat down (recorded by staff or by the parent): seat back, child stop-listed."""
+    return _end_one(referral, Referral.State.REFUSED, reason or "refused", stop_list=True, by=by, request=request)
+
+
+def referral_cancel(*, referral: Referral, reason: str, stop_list: bool = False, by=None, request=None) -> Referral:
+    """Cancel an issued referral (a blocked cabinet, an unconfirmed extraordinary privilege)."""
+    return _end_one(referral, Referral.State.CANCELLED, reason, stop_list=stop_list, by=by, request=request)
+
+
+def _end_one(referral: Referral, state: str, reason: str, *, stop_list: bool, by, request) -> Referral:
+    with transaction.atomic():
+        locked = _lock_issued([referral.pk])
+        if not locked:
+            raise Conflict("referral_not_active", _("This referral is no longer active."))
+        _end_unused(locked, state=state, reason=reason, stop_list=stop_list, by=by, at=clock.now())
+        audit_record(
+            actor=by,
+            action=f"referral.{state}",
+            obj=locked[0],
+            city=locked[0].application.city,
+            request=request,
+            data={"reason": reason},
+        )
+    referral.refresh_from_db()
+    return referral
+
+
+def referral_terminate(*, referral: Referral, reason: str, by=None, request=None) -> Referral:
+    """End an enrolment contract (R-A-3 block): the child leaves and the group's place is free to release."""
+    at = clock.now()
+    with transaction.atomic():
+        locked = Referral.objects.select_for_update().select_related("application__city", "child").get(pk=referral.pk)
+        if locked.state != Referral.State.ENROLLED:
+            raise Conflict("referral_not_enrolled", _("This child is not enrolled on this referral."))
+        Seat.objects.select_for_update().filter(pk=locked.seat_id).update(state=Seat.State.VACATED, vacated_at=at)
+        Referral.objects.filter(pk=locked.pk).update(state=Referral.State.TERMINATED, closed_at=at, close_reason=reason)
+        SeatEvent.objects.create(
+            seat_id=locked.seat_id,
+            kind=SeatEvent.Kind.VACATED,
+            at=at,
+            actor=by,
+            reason=reason,
+            data=referral_public_facts(locked),
+        )
+        audit_record(
+            actor=by,
+            action="referral.terminate",
+            obj=locked,
+            city=locked.application.city,
+            request=request,
+            data={"reason": reason},
+        )
+    referral.refresh_from_db()
+    return referral
