@@ -56,4 +56,4 @@ test: $(VENV)/.test
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
-	  $(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
+	  $(VENV)/bin/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)

@@ -1,0 +1,16 @@
+"""Messages to families, sent after commit through Celery so a slow gateway never holds a claim."""
+
+from django.db import transaction
+
+
+def referral_issued_notify(referral_id: int) -> None:
+    from placement.tasks import notify_referral_issued
+
+    notify_referral_issued.delay(referral_id)
+
+
+def referrals_expired_notify(referral_ids: list[int]) -> None:
+    from placement.tasks import notify_referral_expired
+
+    for referral_id in referral_ids:
+        transaction.on_commit(lambda pk=referral_id: notify_referral_expired.delay(pk))
