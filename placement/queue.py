@@ -1,5 +1,8 @@
 """Queue order (R-Q-2) computed in one SQL statement per question, whatever the queue's length.
 
+Every question is asked "as of" a moment, so the queue at the previous protocol can be
+rebuilt from the same rows (filing, closing, referral and privilege times) to explain a move.
+
 Inside a market (city, birth-year cohort, language, group type): children with an
 extraordinary right first; then first-priority and general applicants interleaved at the
 city's ratio (1 privileged, then 3 general); inside each list by filing time, then id.
@@ -47,20 +50,24 @@ WITH base AS (
         CASE
             WHEN EXISTS (SELECT 1 FROM placement_privilege p
                          JOIN placement_privilegecategory c ON c.id = p.category_id
-                         WHERE p.application_id = a.id AND p.state IN ('pending', 'confirmed')
+                         WHERE p.application_id = a.id AND p.claimed_at <= %(at)s
+                           AND (p.state IN ('pending', 'confirmed') OR p.decided_at > %(at)s)
                            AND (p.expires_on IS NULL OR p.expires_on >= %(today)s)
                            AND c.tier = 'extraordinary') THEN 0
             WHEN EXISTS (SELECT 1 FROM placement_privilege p
                          JOIN placement_privilegecategory c ON c.id = p.category_id
-                         WHERE p.application_id = a.id AND p.state IN ('pending', 'confirmed')
+                         WHERE p.application_id = a.id AND p.claimed_at <= %(at)s
+                           AND (p.state IN ('pending', 'confirmed') OR p.decided_at > %(at)s)
                            AND (p.expires_on IS NULL OR p.expires_on >= %(today)s)
                            AND c.tier = 'first') THEN 1
             ELSE 2
         END AS tier
     FROM placement_application a
     WHERE a.city_id = %(city)s AND a.cohort = %(cohort)s AND a.language = %(language)s
-      AND a.group_type = %(group_type)s AND a.state = 'active' AND a.filed_at <= %(at)s
-      AND NOT EXISTS (SELECT 1 FROM placement_referral r WHERE r.application_id = a.id AND r.state = 'issued')
+      AND a.group_type = %(group_type)s AND a.filed_at <= %(at)s
+      AND (a.state = 'active' OR a.closed_at > %(at)s)
+      AND NOT EXISTS (SELECT 1 FROM placement_referral r WHERE r.application_id = a.id AND r.issued_at <= %(at)s
+                      AND (r.closed_at IS NULL OR r.closed_at > %(at)s))
       {eligible}
 ),
 ranked AS (
@@ -133,3 +140,104 @@ def queue_position(
         Market.of(application), city=application.city, scope=scope, at=at or clock.now(), only_id=application.pk
     )
     return rows[0][2] if rows else None
+
+
+@dataclasses.dataclass
+class PositionReport:
+    """R-Q-3: where the child stands, where it stood at the previous protocol, and why it moved."""
+
+    now: int | None
+    then: int | None
+    then_at: dt.datetime | None
+    # reason code → number of children; codes are explained by REASONS in the templates.
+    reasons: dict[str, int]
+
+
+def _ahead(application: Application, at: dt.datetime) -> tuple[int | None, set[int]]:
+    market = Market.of(application)
+    position = queue_position(application=application, at=at)
+    if position is None:
+        return None, set()
+    rows = _run(market, city=application.city, scope=Scope.WAITING, at=at, limit=position - 1)
+    return position, {row[0] for row in rows}
+
+
+def position_report(*, application: Application, at: dt.datetime | None = None) -> PositionReport:
+    from placement.models import Privilege, Referral
+    from vacancies.models import Protocol
+
+    at = at or clock.now()
+    then_at = (
+        Protocol.objects.filter(city_id=application.city_id, cutoff__lt=at)
+        .order_by("-cutoff")
+        .values_list("cutoff", flat=True)
+        .first()
+    )
+    now, ahead_now = _ahead(application, at)
+    if then_at is None:
+        return PositionReport(now=now, then=None, then_at=None, reasons={})
+    then, ahead_then = _ahead(application, then_at)
+    reasons: dict[str, int] = {}
+
+    def count(code: str) -> None:
+        reasons[code] = reasons.get(code, 0) + 1
+
+    gone = ahead_then - ahead_now
+    came = ahead_now - ahead_then
+    placed = set(
+        Referral.objects.filter(application_id__in=gone, issued_at__gt=then_at).values_list("application_id", flat=True)
+    )
+    closed = set(
+        Application.objects.filter(pk__in=gone, closed_at__gt=then_at)
+        .exclude(pk__in=placed)
+        .values_list("pk", flat=True)
+    )
+    for pk in gone:
+        count("placed" if pk in placed else "removed" if pk in closed else "privilege_removed")
+    privileges = {
+        row["application_id"]: row
+        for row in Privilege.objects.filter(application_id__in=came).values(
+            "application_id", "claimed_at", "category__tier"
+        )
+    }
+    filed_after = set(Application.objects.filter(pk__in=came, filed_at__gt=then_at).values_list("pk", flat=True))
+    for pk in came:
+        privilege = privileges.get(pk)
+        if pk in filed_after:
+            tier = privilege["category__tier"] if privilege else "first"
+            count("new_extraordinary" if tier == "extraordinary" else "new_privileged")
+        elif privilege and privilege["claimed_at"] > then_at:
+            count("privilege_granted")
+        else:
+            count("returned")
+    return PositionReport(now=now, then=then, then_at=then_at, reasons=reasons)
+
+
+@dataclasses.dataclass(frozen=True)
+class Turn:
+    rank: int | None
+    allowed: int
+
+    @property
+    def has_come(self) -> bool:
+        return self.rank is not None and self.rank <= self.allowed
+
+
+def priority_turn(*, application: Application, at: dt.datetime | None = None) -> Turn:
+    """R-S-6: the child's rank among eligible children against the seats now in priority access."""
+    from vacancies.models import Seat
+
+    at = at or clock.now()
+    city = application.city
+    in_priority = Seat.objects.filter(
+        state=Seat.State.OPEN,
+        group__kindergarten__city_id=city.pk,
+        group__cohort=application.cohort,
+        group__language=application.language,
+        group__group_type=application.group_type,
+        priority_from__lte=at,
+        general_from__gt=at,
+    ).count()
+    allowed = int(in_priority * city.priority_pool_factor)
+    rank = queue_position(application=application, scope=Scope.ELIGIBLE, at=at)
+    return Turn(rank=rank, allowed=allowed)

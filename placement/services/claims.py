@@ -16,22 +16,18 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit_record
-from accounts.models import AccountBlock, RepresentativeLink
 from indigo import clock
-from indigo.errors import Busy, Conflict, NotAllowed, ServiceError
+from indigo.errors import Busy, Conflict, ServiceError
 from indigo.workdays import WorkingCalendar
 from placement.models import Application, Referral
-from placement.queue import Scope, queue_position
+from placement.queue import priority_turn
+from placement.services.guards import representative_check
 from placement.services.referrals import referral_public_facts
 from vacancies.access import Stage, stage_at
 from vacancies.models import Seat, SeatEvent
 
 LOCK_TIMEOUT = "3s"
 TWIN_MAX_GAP = dt.timedelta(days=31)
-
-
-class Blocked(ServiceError):
-    status = 423
 
 
 def _lock_seats(seat_ids: list[int]) -> list[Seat]:
@@ -42,25 +38,6 @@ def _lock_seats(seat_ids: list[int]) -> list[Seat]:
         .select_related("group__kindergarten")
         .order_by("pk")
     )
-
-
-def _check_representative(by, applications: list[Application], at: dt.datetime) -> None:
-    block = AccountBlock.objects.filter(user=by, lifted_at__isnull=True, starts_at__lte=at, ends_at__gt=at).first()
-    if block is not None:
-        raise Blocked(
-            "blocked",
-            _("Your cabinet is blocked until %(until)s: %(reason)s"),
-            until=formats.date_format(clock.local_date(block.ends_at)),
-            reason=block.reason,
-        )
-    children = {application.child_id for application in applications}
-    verified = set(
-        RepresentativeLink.objects.filter(
-            user=by, child_id__in=children, state=RepresentativeLink.State.VERIFIED
-        ).values_list("child_id", flat=True)
-    )
-    if verified != children:
-        raise NotAllowed("not_your_child", _("Only the child's verified legal representative may claim a seat."))
 
 
 def _check_twins(applications: list[Application]) -> None:
@@ -106,30 +83,18 @@ def _check_seat_open(seat: Seat, at: dt.datetime) -> Stage:
 
 def _check_turn(seat: Seat, application: Application, at: dt.datetime) -> int | None:
     """R-S-6: in priority access the child's rank must be within the seats now in priority access."""
-    city = application.city
-    group = seat.group
-    in_priority = Seat.objects.filter(
-        state=Seat.State.OPEN,
-        group__kindergarten__city_id=city.pk,
-        group__cohort=group.cohort,
-        group__language=group.language,
-        group__group_type=group.group_type,
-        priority_from__lte=at,
-        general_from__gt=at,
-    ).count()
-    allowed = int(in_priority * city.priority_pool_factor)
-    rank = queue_position(application=application, scope=Scope.ELIGIBLE, at=at)
-    if rank is None or rank > allowed:
+    turn = priority_turn(application=application, at=at)
+    if not turn.has_come:
         raise Conflict(
             "not_your_turn",
             _(
                 "Not your turn yet: the child is number %(rank)s among the children who may claim, and "
                 "%(seats)s seat(s) are in priority access. Every seat left unclaimed moves to general access."
             ),
-            rank=rank or "—",
-            seats=allowed,
+            rank=turn.rank or "—",
+            seats=turn.allowed,
         )
-    return rank
+    return turn.rank
 
 
 def _valid_until(issued: dt.datetime, city) -> dt.datetime:
@@ -154,7 +119,7 @@ def seats_claim(*, seats: list[Seat], applications: list[Application], by, reque
     applications = list(
         Application.objects.filter(pk__in=[a.pk for a in applications]).select_related("child", "city").order_by("pk")
     )
-    _check_representative(by, applications, now)
+    representative_check(by, [a.child_id for a in applications], now)
     if len(applications) > 1:
         _check_twins(applications)
         if len({seat.group_id for seat in seats}) != 1:

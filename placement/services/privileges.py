@@ -42,7 +42,11 @@ def _decide(privilege: Privilege, *, state: str, reason: str, by, request) -> Pr
             obj=privilege,
             city=city,
             request=request,
-            data={"application": privilege.application.reference, "category": privilege.category.code, "reason": reason},
+            data={
+                "application": privilege.application.reference,
+                "category": privilege.category.code,
+                "reason": reason,
+            },
         )
     privilege.refresh_from_db()
     return privilege

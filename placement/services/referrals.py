@@ -16,6 +16,7 @@ from accounts.audit import audit_record
 from indigo import clock
 from indigo.errors import Conflict
 from placement.models import Application, Referral
+from placement.notifications import referrals_expired_notify
 from vacancies.models import City, Seat, SeatEvent
 from vacancies.services import seats_return
 
@@ -87,6 +88,7 @@ def referrals_expire_due(*, city: City, until: dt.datetime) -> int:
         due = _lock_issued(due_ids)
         if due:
             _end_unused(due, state=Referral.State.EXPIRED, reason="referral expired", stop_list=True)
+            referrals_expired_notify([referral.pk for referral in due])
     return len(due)
 
 
@@ -145,3 +147,127 @@ def referral_terminate(*, referral: Referral, reason: str, by=None, request=None
         )
     referral.refresh_from_db()
     return referral
+
+
+def referral_extend(*, referral: Referral, until: dt.date, by=None, request=None) -> Referral:
+    """R-S-8: one extension, to at most the city's limit of calendar days after the current end."""
+    with transaction.atomic():
+        locked = Referral.objects.select_for_update().select_related("application__city").get(pk=referral.pk)
+        if locked.state != Referral.State.ISSUED:
+            raise Conflict("referral_not_active", _("This referral is no longer active."))
+        if locked.extended_at is not None:
+            raise Conflict("already_extended", _("A referral can be extended only once."))
+        city = locked.application.city
+        current_end = clock.local_date(locked.valid_until) - dt.timedelta(days=1)
+        latest = current_end + dt.timedelta(days=city.referral_extension_max_days)
+        if not current_end < until <= latest:
+            raise Conflict(
+                "bad_extension",
+                _("Extend the referral to a day after %(current)s and no later than %(latest)s."),
+                current=current_end.isoformat(),
+                latest=latest.isoformat(),
+            )
+        new_end = clock.at_local(until + dt.timedelta(days=1), dt.time(0, 0))
+        Referral.objects.filter(pk=locked.pk).update(valid_until=new_end, extended_at=clock.now())
+        audit_record(
+            actor=by,
+            action="referral.extend",
+            obj=locked,
+            city=city,
+            request=request,
+            data={"until": until.isoformat()},
+        )
+    referral.refresh_from_db()
+    return referral
+
+
+def referral_enrol(*, referral: Referral, by=None, request=None) -> Referral:
+    """R-S-9: the kindergarten signs the contract; the application leaves the queue as placed."""
+    at = clock.now()
+    with transaction.atomic():
+        locked = Referral.objects.select_for_update().select_related("application__city", "child").get(pk=referral.pk)
+        if locked.state != Referral.State.ISSUED or locked.valid_until <= at:
+            raise Conflict("referral_not_active", _("This referral is no longer active."))
+        Seat.objects.select_for_update().filter(pk=locked.seat_id).update(state=Seat.State.OCCUPIED, occupied_at=at)
+        Referral.objects.filter(pk=locked.pk).update(state=Referral.State.ENROLLED, closed_at=at)
+        Application.objects.filter(pk=locked.application_id).update(state=Application.State.PLACED, closed_at=at)
+        SeatEvent.objects.create(
+            seat_id=locked.seat_id, kind=SeatEvent.Kind.ENROLLED, at=at, actor=by, data=referral_public_facts(locked)
+        )
+        audit_record(actor=by, action="referral.enrol", obj=locked, city=locked.application.city, request=request)
+    referral.refresh_from_db()
+    return referral
+
+
+def referral_departure(*, referral: Referral, reason: str, by=None, request=None) -> Referral:
+    """R-S-9: an enrolled child left; the group then has a place its staff may release."""
+    at = clock.now()
+    with transaction.atomic():
+        locked = Referral.objects.select_for_update().select_related("application__city", "child").get(pk=referral.pk)
+        if locked.state != Referral.State.ENROLLED:
+            raise Conflict("referral_not_enrolled", _("This child is not enrolled on this referral."))
+        Seat.objects.select_for_update().filter(pk=locked.seat_id).update(state=Seat.State.VACATED, vacated_at=at)
+        Referral.objects.filter(pk=locked.pk).update(state=Referral.State.LEFT, close_reason=reason or "left")
+        SeatEvent.objects.create(
+            seat_id=locked.seat_id,
+            kind=SeatEvent.Kind.VACATED,
+            at=at,
+            actor=by,
+            reason=reason or "",
+            data=referral_public_facts(locked),
+        )
+        audit_record(
+            actor=by,
+            action="referral.departure",
+            obj=locked,
+            city=locked.application.city,
+            request=request,
+            data={"reason": reason},
+        )
+    referral.refresh_from_db()
+    return referral
+
+
+def referrals_unconfirmed_extraordinary_cancel(*, city: City, until: dt.datetime) -> int:
+    """R-Q-5: an extraordinary privilege still unconfirmed N working days after the referral was issued:
+    referral cancelled (seat back), privilege removed, child stop-listed."""
+    from indigo.workdays import WorkingCalendar
+    from placement.models import Privilege
+
+    calendar = WorkingCalendar(city)
+    candidates = (
+        Referral.objects.filter(application__city=city, state=Referral.State.ISSUED)
+        .filter(
+            application__privileges__state=Privilege.State.PENDING,
+            application__privileges__category__tier="extraordinary",
+        )
+        .distinct()
+        .values_list("pk", "issued_at")
+    )
+    due = [
+        pk
+        for pk, issued in candidates
+        if clock.at_local(
+            calendar.add_working_days(clock.local_date(issued), city.extraordinary_confirm_working_days)
+            + dt.timedelta(days=1),
+            dt.time(0, 0),
+        )
+        <= until
+    ]
+    if not due:
+        return 0
+    with transaction.atomic():
+        locked = _lock_issued(due)
+        _end_unused(
+            locked,
+            state=Referral.State.CANCELLED,
+            reason="extraordinary privilege not confirmed",
+            stop_list=True,
+            at=until,
+        )
+        Privilege.objects.filter(
+            application_id__in=[r.application_id for r in locked],
+            state=Privilege.State.PENDING,
+            category__tier="extraordinary",
+        ).update(state=Privilege.State.REMOVED, decided_at=until, decision_reason="not confirmed in time (R-Q-5)")
+    return len(locked)

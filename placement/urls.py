@@ -1,0 +1,13 @@
+from django.urls import path
+
+from placement import views
+
+urlpatterns = [
+    path("cabinet/", views.cabinet, name="cabinet"),
+    path("cabinet/children/<int:child_id>/apply/", views.apply, name="apply"),
+    path("cabinet/applications/<int:application_id>/withdraw/", views.withdraw, name="application-withdraw"),
+    path("cabinet/applications/<int:application_id>/claim/<int:seat_id>/", views.claim, name="claim"),
+    path("cabinet/referrals/<int:referral_id>/", views.referral, name="referral"),
+    path("cabinet/referrals/<int:referral_id>/refuse/", views.referral_refuse_by_parent, name="referral-refuse"),
+    path("referrals/verify/<str:token>/", views.referral_verify, name="referral-verify"),
+]

@@ -1,0 +1,246 @@
+"""The family's cabinet (queue position, claiming, referrals) and the kindergarten's referral check."""
+
+import datetime as dt
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.scoping import can_manage_kindergarten
+from indigo import clock
+from indigo.choices import GroupType, Language
+from indigo.errors import ServiceError
+from placement.models import Application, Child, PrivilegeCategory, Referral
+from placement.queue import position_report
+from placement.selectors import children_of, claimable_seats
+from placement.services import (
+    referral_enrol,
+    referral_extend,
+    referral_refuse,
+    seat_claim,
+)
+from placement.services.applications import application_file, application_withdraw
+from vacancies.models import Kindergarten, Seat
+from vacancies.selectors import city_default
+
+
+def _my_child(user, child_id: int) -> Child:
+    # Another family's child answers 404, so ids cannot be probed.
+    for child in children_of(user):
+        if child.pk == child_id:
+            return child
+    raise Http404
+
+
+def _my_application(user, application_id: int) -> Application:
+    application = get_object_or_404(Application.objects.select_related("city", "child"), pk=application_id)
+    _my_child(user, application.child_id)
+    return application
+
+
+def _my_referral(user, referral_id: int) -> Referral:
+    referral = get_object_or_404(
+        Referral.objects.select_related("seat__group__kindergarten__district", "application__city", "child"),
+        pk=referral_id,
+    )
+    _my_child(user, referral.child_id)
+    return referral
+
+
+def _reason_texts(reasons: dict[str, int]) -> list[str]:
+    labels = {
+        "placed": _("%(n)s child(ren) ahead received a referral"),
+        "removed": _("%(n)s child(ren) ahead left the queue"),
+        "privilege_removed": _("%(n)s child(ren) ahead lost a privilege"),
+        "new_extraordinary": _("%(n)s new applicant(s) with an extraordinary right"),
+        "new_privileged": _("%(n)s new applicant(s) with a first-priority right"),
+        "privilege_granted": _("%(n)s child(ren) were granted a privilege"),
+        "returned": _("%(n)s child(ren) came back to the queue (a referral expired or was refused)"),
+    }
+    return [labels[code] % {"n": n} for code, n in sorted(reasons.items()) if code in labels]
+
+
+@login_required
+def cabinet(request: HttpRequest) -> HttpResponse:
+    now = clock.now()
+    entries = []
+    for child in children_of(request.user):
+        applications = []
+        for application in child.applications.all():
+            if application.state != Application.State.ACTIVE:
+                applications.append({"application": application})
+                continue
+            applications.append(
+                {
+                    "application": application,
+                    "report": (report := position_report(application=application, at=now)),
+                    "reasons": _reason_texts(report.reasons),
+                    "claimable": claimable_seats(application=application, at=now, limit=30),
+                    "stop_listed": application.stop_listed_until and application.stop_listed_until > now,
+                }
+            )
+        referrals = child.referrals.filter(state__in=[Referral.State.ISSUED, Referral.State.ENROLLED]).select_related(
+            "seat__group__kindergarten"
+        )
+        entries.append({"child": child, "applications": applications, "referrals": list(referrals)})
+    return render(request, "placement/cabinet.html", {"entries": entries, "now": now})
+
+
+@login_required
+@require_POST
+def claim(request: HttpRequest, application_id: int, seat_id: int) -> HttpResponse:
+    application = _my_application(request.user, application_id)
+    seat = get_object_or_404(Seat.objects.select_related("group__kindergarten"), pk=seat_id)
+    try:
+        referral = seat_claim(seat=seat, application=application, by=request.user, request=request)
+    except ServiceError as error:
+        messages.error(request, error.detail)
+        return redirect("cabinet")
+    messages.success(request, _("Referral %(number)s issued.") % {"number": referral.number})
+    return redirect("referral", referral_id=referral.pk)
+
+
+def _qr_svg(url: str) -> str:
+    # segno writes a self-contained SVG from the URL alone; nothing user-typed reaches it unescaped.
+    return mark_safe(segno.make(url, error="m").svg_inline(scale=4, dark="#1c2030"))  # noqa: S308
+
+
+@login_required
+def referral(request: HttpRequest, referral_id: int) -> HttpResponse:
+    referral = _my_referral(request.user, referral_id)
+    verify_url = request.build_absolute_uri(reverse("referral-verify", kwargs={"token": referral.token}))
+    return render(
+        request,
+        "placement/referral.html",
+        {
+            "referral": referral,
+            "verify_url": verify_url,
+            "qr": _qr_svg(verify_url),
+            "last_day": clock.local_date(referral.valid_until) - dt.timedelta(days=1),
+        },
+    )
+
+
+@login_required
+@require_POST
+def referral_refuse_by_parent(request: HttpRequest, referral_id: int) -> HttpResponse:
+    referral = _my_referral(request.user, referral_id)
+    try:
+        referral_refuse(referral=referral, reason="refused by the family", by=request.user, request=request)
+    except ServiceError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, _("The referral is refused; the seat goes back to the queue."))
+    return redirect("cabinet")
+
+
+@login_required
+def apply(request: HttpRequest, child_id: int) -> HttpResponse:
+    child = _my_child(request.user, child_id)
+    city = city_default()
+    if city is None:
+        raise Http404
+    categories = PrivilegeCategory.objects.filter(city=city, is_active=True).order_by("tier", "code")
+    kindergartens = Kindergarten.objects.filter(city=city, is_active=True).order_by("number", "name_ru")
+    form = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            desired = dt.date.fromisoformat(form.get("desired_start", ""))
+        except ValueError:
+            messages.error(request, _("Give the desired start date as a date."))
+        else:
+            preferred_ids = [int(v) for v in request.POST.getlist("preferred") if v.isdigit()]
+            category_id = form.get("privilege", "")
+            category = categories.filter(pk=int(category_id)).first() if category_id.isdigit() else None
+            try:
+                application_file(
+                    by=request.user,
+                    child=child,
+                    city=city,
+                    language=form.get("language", ""),
+                    group_type=form.get("group_type", ""),
+                    desired_start=desired,
+                    preferred_kindergartens=list(kindergartens.filter(pk__in=preferred_ids)),
+                    privilege_category=category,
+                    privilege_evidence=form.get("evidence", ""),
+                    request=request,
+                )
+            except ServiceError as error:
+                messages.error(request, error.detail)
+            else:
+                messages.success(request, _("The application is filed; the child is in the queue."))
+                return redirect("cabinet")
+    context = {
+        "child": child,
+        "city": city,
+        "categories": categories,
+        "kindergartens": kindergartens,
+        "form": form,
+        "languages": Language.choices,
+        "group_types": GroupType.choices,
+        "selected": [int(v) for v in request.POST.getlist("preferred") if v.isdigit()],
+    }
+    return render(request, "placement/apply.html", context)
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, application_id: int) -> HttpResponse:
+    application = _my_application(request.user, application_id)
+    try:
+        application_withdraw(application=application, by=request.user, request=request)
+    except ServiceError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, _("The application is withdrawn from the queue."))
+    return redirect("cabinet")
+
+
+def referral_verify(request: HttpRequest, token: str) -> HttpResponse:
+    """The page a referral's QR code opens. Anyone sees whether it is valid (initials only); the
+    kindergarten's own staff also see the child and can enrol, record a refusal or extend it."""
+    referral = get_object_or_404(
+        Referral.objects.select_related("seat__group__kindergarten", "application__city", "child"), token=token
+    )
+    kindergarten = referral.seat.group.kindergarten
+    is_staff = can_manage_kindergarten(request.user, kindergarten)
+    if request.method == "POST":
+        if not is_staff:
+            raise Http404
+        action = request.POST.get("action")
+        try:
+            if action == "enrol":
+                referral_enrol(referral=referral, by=request.user, request=request)
+                messages.success(request, _("Enrolment confirmed; the application is closed as placed."))
+            elif action == "refuse":
+                referral_refuse(
+                    referral=referral,
+                    reason=request.POST.get("reason", "") or "refused",
+                    by=request.user,
+                    request=request,
+                )
+                messages.success(request, _("Refusal recorded; the seat goes back to the next protocol."))
+            elif action == "extend":
+                until = dt.date.fromisoformat(request.POST.get("until", ""))
+                referral_extend(referral=referral, until=until, by=request.user, request=request)
+                messages.success(request, _("The referral is extended."))
+        except ValueError:
+            messages.error(request, _("Give the new last day as a date."))
+        except ServiceError as error:
+            messages.error(request, error.detail)
+        return redirect("referral-verify", token=token)
+    now = clock.now()
+    context = {
+        "referral": referral,
+        "kindergarten": kindergarten,
+        "is_staff": is_staff,
+        "valid": referral.state == Referral.State.ISSUED and referral.valid_until > now,
+        "last_day": clock.local_date(referral.valid_until) - dt.timedelta(days=1),
+    }
+    return render(request, "placement/referral_verify.html", context)

@@ -1,0 +1,148 @@
+"""The cabinet pages and the family/kindergarten API: outcomes, and nobody reaches another family's data."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from rest_framework.test import APIClient
+
+from indigo.clock import at_local
+from placement.models import Referral
+from placement.services import seat_claim
+from tests.placement.conftest import family
+
+MONDAY = at_local(dt.date(2024, 6, 3), dt.time(10, 0))
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def claimed(city, open_seats):
+    seats = open_seats(2)
+    user, application = family(city, 1, username="mother")
+    with time_machine.travel(MONDAY, tick=False):
+        referral = seat_claim(seat=seats[0], application=application, by=user)
+    return user, application, referral, seats[1]
+
+
+def test_it_shows_the_position_and_the_claimable_seats(client, city, open_seats):
+    seats = open_seats(1)
+    user, application = family(city, 1)
+    client.force_login(user)
+    with time_machine.travel(MONDAY, tick=True):
+        page = client.get("/kk/cabinet/")
+    assert page.status_code == 200
+    assert application.reference.encode() in page.content
+    assert f'data-seat="{seats[0].pk}"'.encode() in page.content
+
+
+def test_it_claims_in_one_click_and_shows_the_referral_with_a_qr_code(client, city, open_seats):
+    [seat] = open_seats(1)
+    user, application = family(city, 1)
+    client.force_login(user)
+    with time_machine.travel(MONDAY, tick=True):
+        response = client.post(f"/ru/cabinet/applications/{application.pk}/claim/{seat.pk}/")
+        referral = Referral.objects.get()
+        assert response["Location"] == f"/ru/cabinet/referrals/{referral.pk}/"
+        page = client.get(response["Location"])
+    assert b"<svg" in page.content
+    assert referral.token.encode() in page.content
+
+
+def test_it_explains_a_refused_claim_on_the_cabinet(client, city, open_seats):
+    [seat] = open_seats(1)
+    family(city, 1)
+    user, second = family(city, 2)
+    client.force_login(user)
+    with time_machine.travel(MONDAY, tick=True):
+        response = client.post(f"/en/cabinet/applications/{second.pk}/claim/{seat.pk}/", follow=True)
+    assert b"Not your turn yet" in response.content
+    assert not Referral.objects.exists()
+
+
+def test_it_hides_another_familys_child_application_and_referral(client, api, claimed, other_parent):
+    _user, application, referral, free_seat = claimed
+    client.force_login(other_parent)
+    assert client.get(f"/kk/cabinet/referrals/{referral.pk}/").status_code == 404
+    assert client.post(f"/kk/cabinet/referrals/{referral.pk}/refuse/").status_code == 404
+    assert client.post(f"/kk/cabinet/applications/{application.pk}/withdraw/").status_code == 404
+    assert client.get(f"/kk/cabinet/children/{application.child_id}/apply/").status_code == 404
+    api.force_authenticate(other_parent)
+    assert api.get(f"/api/v1/referrals/{referral.pk}/").status_code == 404
+    assert api.get(f"/api/v1/applications/{application.pk}/position/").status_code == 404
+    response = api.post("/api/v1/claims/", {"seats": [free_seat.pk], "applications": [application.pk]}, format="json")
+    assert response.status_code == 404
+    assert api.post(f"/api/v1/referrals/{referral.pk}/refuse/", {}, format="json").status_code == 403
+    assert Referral.objects.get(pk=referral.pk).state == "issued"
+
+
+def test_it_shows_the_child_on_the_qr_page_to_the_kindergartens_staff_only(client, claimed, staff_a, staff_b):
+    _user, application, referral, _seat = claimed
+    anonymous = client.get(f"/kk/referrals/verify/{referral.token}/")
+    assert application.child.iin.encode() not in anonymous.content
+    assert application.child.last_name.encode() not in anonymous.content
+    client.force_login(staff_b)
+    assert application.child.iin.encode() not in client.get(f"/kk/referrals/verify/{referral.token}/").content
+    assert client.post(f"/kk/referrals/verify/{referral.token}/", {"action": "enrol"}).status_code == 404
+    client.force_login(staff_a)
+    assert application.child.iin.encode() in client.get(f"/kk/referrals/verify/{referral.token}/").content
+    client.post(f"/kk/referrals/verify/{referral.token}/", {"action": "enrol"})
+    assert Referral.objects.get(pk=referral.pk).state == "enrolled"
+
+
+def test_it_claims_through_the_api_with_clear_codes(api, city, open_seats):
+    seats = open_seats(1)
+    family(city, 1)
+    user, second = family(city, 2)
+    api.force_authenticate(user)
+    with time_machine.travel(MONDAY, tick=True):
+        refused = api.post("/api/v1/claims/", {"seats": [seats[0].pk], "applications": [second.pk]}, format="json")
+        claimable = api.get(f"/api/v1/applications/{second.pk}/claimable-seats/")
+        position = api.get(f"/api/v1/applications/{second.pk}/position/")
+    assert refused.status_code == 409 and refused.json()["code"] == "not_your_turn"
+    assert claimable.json() == []
+    assert position.json()["position"] == 2
+    with time_machine.travel(at_local(dt.date(2024, 6, 6), dt.time(9)), tick=True):
+        accepted = api.post("/api/v1/claims/", {"seats": [seats[0].pk], "applications": [second.pk]}, format="json")
+    assert accepted.status_code == 201
+    assert accepted.json()[0]["number"].startswith(city.code)
+
+
+def test_it_lets_staff_enrol_through_the_api_and_refuses_others(api, claimed, staff_a, staff_b):
+    _user, _application, referral, _seat = claimed
+    api.force_authenticate(staff_b)
+    response = api.post(f"/api/v1/referrals/{referral.pk}/enrol/")
+    assert response.status_code == 403 and response.json()["code"] == "not_your_kindergarten"
+    api.force_authenticate(staff_a)
+    with time_machine.travel(MONDAY + dt.timedelta(hours=2), tick=True):
+        assert api.post(f"/api/v1/referrals/{referral.pk}/enrol/").status_code == 200
+        again = api.post(f"/api/v1/referrals/{referral.pk}/enrol/")
+    assert again.status_code == 409 and again.json()["code"] == "referral_not_active"
+    assert (
+        api.post(f"/api/v1/referrals/{referral.pk}/departure/", {"reason": "moved"}, format="json").status_code == 200
+    )
+
+
+def test_it_files_an_application_for_a_linked_child_only(api, city, parent, other_parent):
+    from accounts.models import RepresentativeLink
+    from tests.factories import ChildFactory
+
+    child = ChildFactory(birth_date=dt.date(2022, 2, 2))
+    RepresentativeLink.objects.create(user=parent, child=child, relation="parent", state="verified")
+    body = {
+        "child": child.pk,
+        "city": city.slug,
+        "language": "ru",
+        "group_type": "general",
+        "desired_start": "2099-09-01",
+    }
+    api.force_authenticate(other_parent)
+    assert api.post("/api/v1/applications/", body, format="json").status_code == 404
+    api.force_authenticate(parent)
+    created = api.post("/api/v1/applications/", body, format="json")
+    assert created.status_code == 201 and created.json()["reference"] == f"{city.code}-22-000001"
+    again = api.post("/api/v1/applications/", body, format="json")
+    assert again.status_code == 409 and again.json()["code"] == "already_queued"
