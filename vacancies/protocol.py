@@ -132,7 +132,7 @@ def protocol_publish(*, city: City, cutoff: dt.datetime) -> Protocol:
 
     One transaction: a crash leaves either the whole protocol with its seat changes, or nothing.
     """
-    from placement.services import referrals_expire_due
+    from placement.services import referrals_expire_due, referrals_unconfirmed_extraordinary_cancel
 
     day = clock.local_date(cutoff)
     with transaction.atomic():
@@ -144,6 +144,7 @@ def protocol_publish(*, city: City, cutoff: dt.datetime) -> Protocol:
         previous = Protocol.objects.filter(city=city).order_by("-cutoff").first()
         if previous is not None and previous.cutoff >= cutoff:
             raise Conflict("protocol_out_of_order", _("A later protocol is already published for this city."))
+        referrals_unconfirmed_extraordinary_cancel(city=city, until=cutoff)
         referrals_expire_due(city=city, until=cutoff)
         access_moves_record(city=city, until=cutoff)
         seats_publish(city=city, cutoff=cutoff)

@@ -89,7 +89,8 @@ def test_it_shows_the_child_on_the_qr_page_to_the_kindergartens_staff_only(clien
     assert client.post(f"/kk/referrals/verify/{referral.token}/", {"action": "enrol"}).status_code == 404
     client.force_login(staff_a)
     assert application.child.iin.encode() in client.get(f"/kk/referrals/verify/{referral.token}/").content
-    client.post(f"/kk/referrals/verify/{referral.token}/", {"action": "enrol"})
+    with time_machine.travel(MONDAY + dt.timedelta(hours=3), tick=True):
+        client.post(f"/kk/referrals/verify/{referral.token}/", {"action": "enrol"})
     assert Referral.objects.get(pk=referral.pk).state == "enrolled"
 
 

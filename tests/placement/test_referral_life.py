@@ -118,9 +118,13 @@ def test_it_cancels_when_an_extraordinary_right_is_not_confirmed_in_time(city, m
     )
     with time_machine.travel(local(dt.date(2024, 5, 6), 10), tick=False):
         referral = seat_claim(seat=may_seat, application=application, by=user)
+    # Five working days after Monday 6 May end with Thursday 16 May; the next protocol acts on it,
+    # before the referral's own expiry, so it is cancelled (not expired).
     protocols_catch_up(city=city, until=local(dt.date(2024, 5, 16), 18))
+    assert Referral.objects.get(pk=referral.pk).state == "issued"
+    protocols_catch_up(city=city, until=local(dt.date(2024, 5, 17), 18))
     assert Referral.objects.get(pk=referral.pk).state == "cancelled"
     assert Privilege.objects.get().state == "removed"
     assert Application.objects.get(pk=application.pk).stop_listed_until is not None
-    kinds = Protocol.objects.get(day=dt.date(2024, 5, 16)).entries.values_list("kind", flat=True)
+    kinds = Protocol.objects.get(day=dt.date(2024, 5, 17)).entries.values_list("kind", flat=True)
     assert "cancelled" in kinds and "returned" in kinds
