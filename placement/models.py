@@ -210,6 +210,8 @@ class Referral(models.Model):
     extended_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     close_reason = models.CharField(max_length=300, blank=True)
+    # Set by the reminder job before it sends, so a second run never reminds twice.
+    reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("referral")
@@ -310,3 +312,19 @@ class ScheduleLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.city} {self.cohort}"
+
+
+class TurnNotice(models.Model):
+    """One "your turn has come" message per application and day, however often the job runs."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="turn_notices")
+    day = models.DateField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("turn notice")
+        verbose_name_plural = _("turn notices")
+        constraints = [models.UniqueConstraint(fields=["application", "day"], name="turn_notice_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.application} {self.day}"

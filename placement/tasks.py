@@ -1,12 +1,18 @@
 """Celery tasks that tell families what happened; thin, take ids, safe to run twice."""
 
+import datetime as dt
+
 from celery import shared_task
+from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import RepresentativeLink
 from indigo import clock
-from placement.models import Referral
+from placement.models import Application, Referral, TurnNotice
+from placement.queue import Market, Scope, queue_ordered
+from vacancies.models import City, Seat
 
 
 def _representatives(child_id: int):
@@ -58,3 +64,73 @@ def notify_referral_expired(referral_id: int) -> int:
         }
 
     return _send(referral.child_id, render)
+
+
+@shared_task(name="placement.tasks.notify_referrals_expiring")
+def notify_referrals_expiring(at: str | None = None) -> int:
+    """Remind families whose referral ends within a day; the compare-and-set claims each one once."""
+    now = dt.datetime.fromisoformat(at) if at else clock.now()
+    due = list(
+        Referral.objects.filter(
+            state=Referral.State.ISSUED,
+            reminded_at__isnull=True,
+            valid_until__gt=now,
+            valid_until__lte=now + dt.timedelta(days=1),
+        ).values_list("pk", flat=True)
+    )
+    sent = 0
+    for pk in due:
+        if not Referral.objects.filter(pk=pk, reminded_at__isnull=True).update(reminded_at=now):
+            continue  # another run took it
+        referral = Referral.objects.select_related("seat__group__kindergarten").get(pk=pk)
+
+        def render(referral=referral) -> str:
+            return _("Indigo: referral %(number)s ends %(until)s. Enrol at %(kindergarten)s or the seat goes back.") % {
+                "number": referral.number,
+                "until": formats.date_format(clock.local_date(referral.valid_until) - dt.timedelta(days=1)),
+                "kindergarten": referral.seat.group.kindergarten.name,
+            }
+
+        sent += _send(referral.child_id, render)
+    return sent
+
+
+@shared_task(name="placement.tasks.notify_turns")
+def notify_turns(at: str | None = None) -> int:
+    """Tell the families whose turn has come for seats now in priority access (once a day each)."""
+    now = dt.datetime.fromisoformat(at) if at else clock.now()
+    today = clock.local_date(now)
+    markets = (
+        Seat.objects.filter(state=Seat.State.OPEN, priority_from__lte=now, general_from__gt=now)
+        .values("group__kindergarten__city", "group__cohort", "group__language", "group__group_type")
+        .annotate(seats=Count("pk"))
+    )
+    cities = {city.pk: city for city in City.objects.all()}
+    sent = 0
+    for row in markets:
+        city = cities[row["group__kindergarten__city"]]
+        market = Market(city.pk, row["group__cohort"], row["group__language"], row["group__group_type"])
+        allowed = int(row["seats"] * city.priority_pool_factor)
+        ids = [
+            pk
+            for pk, _tier, _pos in queue_ordered(market=market, city=city, scope=Scope.ELIGIBLE, at=now, limit=allowed)
+        ]
+        already = set(
+            TurnNotice.objects.filter(application_id__in=ids, day=today).values_list("application_id", flat=True)
+        )
+        for application in Application.objects.filter(pk__in=set(ids) - already).select_related("child"):
+            try:
+                with transaction.atomic():
+                    TurnNotice.objects.create(application=application, day=today, sent_at=now)
+            except IntegrityError:
+                continue  # a parallel run sent it
+
+            def render(application=application) -> str:
+                return _(
+                    "Indigo: %(child)s's turn has come: seats are open in priority access. Claim in the cabinet."
+                ) % {
+                    "child": application.child.first_name,
+                }
+
+            sent += _send(application.child_id, render)
+    return sent

@@ -10,4 +10,7 @@ urlpatterns = [
     path("cabinet/referrals/<int:referral_id>/", views.referral, name="referral"),
     path("cabinet/referrals/<int:referral_id>/refuse/", views.referral_refuse_by_parent, name="referral-refuse"),
     path("referrals/verify/<str:token>/", views.referral_verify, name="referral-verify"),
+    path("staff/kindergartens/<int:kindergarten_id>/referrals/", views.staff_referrals, name="staff-referrals"),
+    path("staff/referrals/<int:referral_id>/departure/", views.staff_departure, name="staff-departure"),
+    path("department/queue/", views.department_queue, name="department-queue"),
 ]

@@ -5,6 +5,7 @@ import datetime as dt
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,9 +18,10 @@ from indigo import clock
 from indigo.choices import GroupType, Language
 from indigo.errors import ServiceError
 from placement.models import Application, Child, PrivilegeCategory, Referral
-from placement.queue import position_report
+from placement.queue import Market, position_report, queue_ordered
 from placement.selectors import children_of, claimable_seats
 from placement.services import (
+    referral_departure,
     referral_enrol,
     referral_extend,
     referral_refuse,
@@ -244,3 +246,78 @@ def referral_verify(request: HttpRequest, token: str) -> HttpResponse:
         "last_day": clock.local_date(referral.valid_until) - dt.timedelta(days=1),
     }
     return render(request, "placement/referral_verify.html", context)
+
+
+@login_required
+def staff_referrals(request: HttpRequest, kindergarten_id: int) -> HttpResponse:
+    """The kindergarten's referrals: those awaiting enrolment and the children enrolled."""
+    kindergarten = get_object_or_404(Kindergarten.objects.select_related("city"), pk=kindergarten_id)
+    if not can_manage_kindergarten(request.user, kindergarten):
+        raise PermissionDenied
+    referrals = (
+        Referral.objects.filter(
+            seat__group__kindergarten=kindergarten, state__in=[Referral.State.ISSUED, Referral.State.ENROLLED]
+        )
+        .select_related("child", "application", "seat__group")
+        .order_by("state", "seat__group__name", "child__last_name")
+    )
+    return render(
+        request,
+        "placement/staff_referrals.html",
+        {"kindergarten": kindergarten, "city": kindergarten.city, "referrals": referrals},
+    )
+
+
+@login_required
+@require_POST
+def staff_departure(request: HttpRequest, referral_id: int) -> HttpResponse:
+    referral = get_object_or_404(Referral.objects.select_related("seat__group__kindergarten"), pk=referral_id)
+    kindergarten = referral.seat.group.kindergarten
+    if not can_manage_kindergarten(request.user, kindergarten):
+        raise PermissionDenied
+    try:
+        referral_departure(referral=referral, reason=request.POST.get("reason", ""), by=request.user, request=request)
+    except ServiceError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, _("Departure recorded; the group has a place to release."))
+    return redirect("staff-referrals", kindergarten_id=kindergarten.pk)
+
+
+@login_required
+def department_queue(request: HttpRequest) -> HttpResponse:
+    """R-Q-2 for the education department: one market's whole queue in order, for the officer's city."""
+    user = request.user
+    if getattr(user, "role", None) != "officer" and not user.is_superuser:
+        raise PermissionDenied
+    city = user.city if getattr(user, "city_id", None) else city_default()
+    cohort = request.GET.get("cohort", "")
+    language = request.GET.get("language", "kk")
+    group_type = request.GET.get("group_type", "general")
+    rows = []
+    if cohort.isdigit() and language in Language.values and group_type in GroupType.values:
+        market = Market(city.pk, int(cohort), language, group_type)
+        ordered = queue_ordered(market=market, city=city, limit=500)
+        applications = Application.objects.in_bulk([pk for pk, _tier, _pos in ordered])
+        children = Child.objects.in_bulk([a.child_id for a in applications.values()])
+        tiers = {0: _("extraordinary right"), 1: _("first priority"), 2: _("general")}
+        for pk, tier, position in ordered:
+            application = applications[pk]
+            rows.append(
+                {
+                    "position": position,
+                    "application": application,
+                    "child": children[application.child_id],
+                    "tier": tiers[tier],
+                }
+            )
+    context = {
+        "city": city,
+        "rows": rows,
+        "cohort": cohort,
+        "language": language,
+        "group_type": group_type,
+        "languages": Language.choices,
+        "group_types": GroupType.choices,
+    }
+    return render(request, "placement/department_queue.html", context)

@@ -17,7 +17,7 @@ PUBLISHED = at_local(dt.date(2024, 5, 31), dt.time(18, 0))
 
 def family(city, n: int, *, username: str | None = None, birth=dt.date(2021, 3, 15)):
     """A verified parent and the n-th application of the market (filed n minutes after the first)."""
-    user = UserFactory(username=username or f"parent-{n}", role=User.Role.PARENT, phone=f"+7701{n:07d}")
+    user = UserFactory(username=username or f"parent-{n}", role=User.Role.PARENT, phone=f"+7702{n:07d}")
     child = ChildFactory(birth_date=birth)
     RepresentativeLink.objects.create(user=user, child=child, relation="parent", state="verified")
     application = ApplicationFactory(city=city, child=child, filed_at=FILED + dt.timedelta(minutes=n))

@@ -1,0 +1,41 @@
+"""R-S-9 on the kindergarten's pages, and the department's view of a whole queue (R-Q-2)."""
+
+import datetime as dt
+
+import time_machine
+
+from indigo.clock import at_local
+from placement.models import Referral
+from placement.services import referral_enrol, seat_claim
+from tests.placement.conftest import family
+
+MONDAY = at_local(dt.date(2024, 6, 3), dt.time(10, 0))
+
+
+def test_it_lists_referrals_and_records_a_departure(client, city, open_seats, staff_a, staff_b, kindergarten_a):
+    [seat] = open_seats(1)
+    user, application = family(city, 1)
+    with time_machine.travel(MONDAY, tick=False):
+        referral = referral_enrol(referral=seat_claim(seat=seat, application=application, by=user), by=staff_a)
+    client.force_login(staff_b)
+    assert client.get(f"/kk/staff/kindergartens/{kindergarten_a.pk}/referrals/").status_code == 403
+    assert client.post(f"/kk/staff/referrals/{referral.pk}/departure/").status_code == 403
+    client.force_login(staff_a)
+    page = client.get(f"/kk/staff/kindergartens/{kindergarten_a.pk}/referrals/")
+    assert referral.number.encode() in page.content
+    client.post(f"/kk/staff/referrals/{referral.pk}/departure/", {"reason": "Moved"})
+    assert Referral.objects.get(pk=referral.pk).state == "left"
+
+
+def test_it_shows_the_officer_the_queue_of_their_city_only(client, city, officer, outsider, parent):
+    families = [family(city, n) for n in range(1, 4)]
+    client.force_login(officer)
+    page = client.get("/ru/department/queue/", {"cohort": "2021", "language": "kk", "group_type": "general"})
+    assert page.status_code == 200
+    for _user, application in families:
+        assert application.reference.encode() in page.content
+    client.force_login(outsider)
+    page = client.get("/ru/department/queue/", {"cohort": "2021", "language": "kk", "group_type": "general"})
+    assert families[0][1].reference.encode() not in page.content
+    client.force_login(parent)
+    assert client.get("/ru/department/queue/").status_code == 403
