@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.scoping import can_manage_kindergarten
+from accounts.scoping import can_manage_city, can_manage_kindergarten
 from indigo import clock
 from indigo.choices import GroupType, Language
 from indigo.errors import ServiceError
@@ -28,7 +28,7 @@ from placement.services import (
     seat_claim,
 )
 from placement.services.applications import application_file, application_withdraw
-from vacancies.models import Kindergarten, Seat
+from vacancies.models import City, Kindergarten, Seat
 from vacancies.selectors import city_default
 
 
@@ -285,12 +285,11 @@ def staff_departure(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 
 @login_required
-def department_queue(request: HttpRequest) -> HttpResponse:
+def department_queue(request: HttpRequest, city_slug: str) -> HttpResponse:
     """R-Q-2 for the education department: one market's whole queue in order, for the officer's city."""
-    user = request.user
-    if getattr(user, "role", None) != "officer" and not user.is_superuser:
+    city = get_object_or_404(City, slug=city_slug)
+    if not can_manage_city(request.user, city):
         raise PermissionDenied
-    city = user.city if getattr(user, "city_id", None) else city_default()
     cohort = request.GET.get("cohort", "")
     language = request.GET.get("language", "kk")
     group_type = request.GET.get("group_type", "general")
