@@ -8,6 +8,7 @@ import datetime as dt
 import random
 
 from indigo import clock
+from placement.models import Application
 from vacancies.models import City, Group, Protocol
 from vacancies.protocol import protocol_publish, protocols_catch_up
 from vacancies.services import group_free_places, seat_release, seat_withdraw
@@ -26,17 +27,28 @@ def demo_seats_load(*, city: City, rng: random.Random, groups_per_batch: int = 1
     ]
     if not groups:
         return 0
+    # The demo parent's first child gets seats of its own market, so the claim can be tried at once.
+    first = (
+        Application.objects.filter(city=city, state="active", child__representative_links__user__username="parent")
+        .order_by("-cohort")  # the 2021 child, near the head of its queue
+        .first()
+    )
+    favoured = [
+        g
+        for g in groups
+        if first and (g.cohort, g.language, g.group_type) == (first.cohort, first.language, first.group_type)
+    ][:2]
     today = clock.local_today()
     older = today - dt.timedelta(days=12)
     newer = today - dt.timedelta(days=1)
     released = 0
-    for day, batch in (
-        (older, rng.sample(groups, min(groups_per_batch, len(groups)))),
-        (newer, rng.sample(groups, min(groups_per_batch, len(groups)))),
-    ):
+    older_batch = rng.sample(groups, min(groups_per_batch, len(groups)))
+    newer_batch = favoured + [g for g in rng.sample(groups, min(groups_per_batch, len(groups))) if g not in favoured]
+    for day, batch in ((older, older_batch), (newer, newer_batch)):
         moment = clock.at_local(day, dt.time(10, 30))
         for group in batch:
-            count = min(rng.randint(1, 2), group_free_places(group=group))
+            wanted = 3 if group in favoured and day == newer else rng.randint(1, 2)
+            count = min(wanted, group_free_places(group=group))
             if count:
                 seats = seat_release(group=group, count=count, at=moment)
                 released += len(seats)
