@@ -7,6 +7,7 @@ from filing time, so nothing has to be restored).
 """
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -73,9 +74,19 @@ def _end_unused(
                 data=referral_public_facts(referral),
             )
         )
-    Referral.objects.bulk_update(referrals, ["state", "closed_at", "close_reason"], batch_size=2000)
-    Application.objects.bulk_update(applications, ["stop_listed_until"], batch_size=2000)
-    SeatEvent.objects.bulk_create(events, batch_size=2000)
+    # One UPDATE per distinct end moment (expiries share their midnight) instead of bulk_update,
+    # whose CASE per row grew a query per 2,000 rows and seconds of Python (docs/performance.md).
+    ended_at: dict[dt.datetime, list[int]] = defaultdict(list)
+    for referral in referrals:
+        ended_at[referral.closed_at].append(referral.pk)
+    for ended, referral_ids in ended_at.items():
+        Referral.objects.filter(pk__in=referral_ids).update(state=state, closed_at=ended, close_reason=reason)
+    stop_until: dict[dt.datetime, list[int]] = defaultdict(list)
+    for application in applications:
+        stop_until[application.stop_listed_until].append(application.pk)
+    for until, application_ids in stop_until.items():
+        Application.objects.filter(pk__in=application_ids).update(stop_listed_until=until)
+    SeatEvent.objects.bulk_create(events)
     seats_return(returns=returns, reason=reason, by=by)
 
 
@@ -120,15 +131,15 @@ def _end_one(referral: Referral, state: str, reason: str, *, stop_list: bool, by
     return referral
 
 
-def referral_terminate(*, referral: Referral, reason: str, by=None, request=None) -> Referral:
-    """End an enrolment contract (R-A-3 block): the child leaves and the group's place is free to release."""
+def _end_enrolment(referral: Referral, *, state: str, reason: str, action: str, by, request) -> Referral:
+    """The enrolled child leaves the group: the seat is vacated and the group may release a place again."""
     at = clock.now()
     with transaction.atomic():
         locked = Referral.objects.select_for_update().select_related("application__city", "child").get(pk=referral.pk)
         if locked.state != Referral.State.ENROLLED:
             raise Conflict("referral_not_enrolled", _("This child is not enrolled on this referral."))
         Seat.objects.select_for_update().filter(pk=locked.seat_id).update(state=Seat.State.VACATED, vacated_at=at)
-        Referral.objects.filter(pk=locked.pk).update(state=Referral.State.TERMINATED, closed_at=at, close_reason=reason)
+        Referral.objects.filter(pk=locked.pk).update(state=state, closed_at=at, close_reason=reason)
         SeatEvent.objects.create(
             seat_id=locked.seat_id,
             kind=SeatEvent.Kind.VACATED,
@@ -138,15 +149,17 @@ def referral_terminate(*, referral: Referral, reason: str, by=None, request=None
             data=referral_public_facts(locked),
         )
         audit_record(
-            actor=by,
-            action="referral.terminate",
-            obj=locked,
-            city=locked.application.city,
-            request=request,
-            data={"reason": reason},
+            actor=by, action=action, obj=locked, city=locked.application.city, request=request, data={"reason": reason}
         )
     referral.refresh_from_db()
     return referral
+
+
+def referral_terminate(*, referral: Referral, reason: str, by=None, request=None) -> Referral:
+    """End an enrolment contract (R-A-3 block): the child leaves and the group's place is free to release."""
+    return _end_enrolment(
+        referral, state=Referral.State.TERMINATED, reason=reason, action="referral.terminate", by=by, request=request
+    )
 
 
 def referral_extend(*, referral: Referral, until: dt.date, by=None, request=None) -> Referral:
@@ -201,31 +214,14 @@ def referral_enrol(*, referral: Referral, by=None, request=None) -> Referral:
 
 def referral_departure(*, referral: Referral, reason: str, by=None, request=None) -> Referral:
     """R-S-9: an enrolled child left; the group then has a place its staff may release."""
-    at = clock.now()
-    with transaction.atomic():
-        locked = Referral.objects.select_for_update().select_related("application__city", "child").get(pk=referral.pk)
-        if locked.state != Referral.State.ENROLLED:
-            raise Conflict("referral_not_enrolled", _("This child is not enrolled on this referral."))
-        Seat.objects.select_for_update().filter(pk=locked.seat_id).update(state=Seat.State.VACATED, vacated_at=at)
-        Referral.objects.filter(pk=locked.pk).update(state=Referral.State.LEFT, close_reason=reason or "left")
-        SeatEvent.objects.create(
-            seat_id=locked.seat_id,
-            kind=SeatEvent.Kind.VACATED,
-            at=at,
-            actor=by,
-            reason=reason or "",
-            data=referral_public_facts(locked),
-        )
-        audit_record(
-            actor=by,
-            action="referral.departure",
-            obj=locked,
-            city=locked.application.city,
-            request=request,
-            data={"reason": reason},
-        )
-    referral.refresh_from_db()
-    return referral
+    return _end_enrolment(
+        referral,
+        state=Referral.State.LEFT,
+        reason=reason or "left",
+        action="referral.departure",
+        by=by,
+        request=request,
+    )
 
 
 def referrals_unconfirmed_extraordinary_cancel(*, city: City, until: dt.datetime) -> int:
