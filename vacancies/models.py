@@ -334,3 +334,23 @@ class ProtocolEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.protocol} #{self.position} {self.kind}"
+
+
+class CitySettingsChange(models.Model):
+    """One change of a city's placement settings by the department: what it was, what it became, who, when."""
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="settings_changes")
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    # Only the settings that changed, as JSON scalars (numbers, "HH:MM", "MM-DD").
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("city settings change")
+        verbose_name_plural = _("city settings changes")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.city}"

@@ -172,7 +172,8 @@ def protocol_publish(*, city: City, cutoff: dt.datetime) -> Protocol:
         protocol.save()
         for entry in entries:
             entry.protocol = protocol
-        ProtocolEntry.objects.bulk_create(entries, batch_size=2000)
+        # One statement whatever the day's size (PostgreSQL inserts it with UNNEST; SQLite batches itself).
+        ProtocolEntry.objects.bulk_create(entries)
     return protocol
 
 

@@ -5,6 +5,7 @@ Locks follow STYLE.md: the row that becomes less available is locked, in pk orde
 """
 
 import datetime as dt
+from collections import defaultdict
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -110,9 +111,13 @@ def seats_return(*, returns: list[tuple[int, dt.datetime]], reason: str, by=None
     `returns` pairs a seat id with the moment it came back. The caller holds the transaction
     and has locked the seats (it is ending their referrals).
     """
-    seats = [
-        Seat(
-            pk=seat_id,
+    # One UPDATE per distinct moment (expiries share their midnight), not bulk_update: its CASE per
+    # row costs seconds of Python at city scale and one more query per 2,000 seats (docs/performance.md).
+    by_moment: dict[dt.datetime, list[int]] = defaultdict(list)
+    for seat_id, at in returns:
+        by_moment[at].append(seat_id)
+    for at, seat_ids in by_moment.items():
+        Seat.objects.filter(pk__in=seat_ids).update(
             state=Seat.State.RELEASED,
             released_at=at,
             published_at=None,
@@ -121,19 +126,11 @@ def seats_return(*, returns: list[tuple[int, dt.datetime]], reason: str, by=None
             general_from=None,
             claimed_at=None,
         )
-        for seat_id, at in returns
-    ]
-    Seat.objects.bulk_update(
-        seats,
-        ["state", "released_at", "published_at", "priority_from", "priority_until", "general_from", "claimed_at"],
-        batch_size=2000,
-    )
     SeatEvent.objects.bulk_create(
         [
             SeatEvent(seat_id=seat_id, kind=SeatEvent.Kind.RETURNED, at=at, actor=by, reason=reason)
             for seat_id, at in returns
-        ],
-        batch_size=2000,
+        ]
     )
 
 
@@ -155,18 +152,22 @@ def seats_publish(*, city: City, cutoff: dt.datetime) -> int:
         return 0
     planner = WindowPlanner(city, cutoff)
     events = []
+    # Seats sharing a window are opened by one UPDATE: a protocol has a handful of windows, whatever
+    # its number of seats (bulk_update grew by a query per 2,000 seats and took seconds of Python).
+    by_window: dict = defaultdict(list)
     for seat in seats:
         window = planner.window_for(kindergarten_id=seat.group.kindergarten_id, cohort=seat.group.cohort)
-        seat.state = Seat.State.OPEN
-        seat.published_at = cutoff
-        seat.priority_from = window.priority_from
-        seat.priority_until = window.priority_until
-        seat.general_from = window.general_from
+        by_window[window].append(seat.pk)
         events.append(SeatEvent(seat=seat, kind=SeatEvent.Kind.PUBLISHED, at=cutoff, data=window.as_data()))
-    Seat.objects.bulk_update(
-        seats, ["state", "published_at", "priority_from", "priority_until", "general_from"], batch_size=2000
-    )
-    SeatEvent.objects.bulk_create(events, batch_size=2000)
+    for window, seat_ids in by_window.items():
+        Seat.objects.filter(pk__in=seat_ids).update(
+            state=Seat.State.OPEN,
+            published_at=cutoff,
+            priority_from=window.priority_from,
+            priority_until=window.priority_until,
+            general_from=window.general_from,
+        )
+    SeatEvent.objects.bulk_create(events)
     return len(seats)
 
 
@@ -185,5 +186,5 @@ def access_moves_record(*, city: City, until: dt.datetime) -> int:
         .values_list("pk", "general_from")
     )
     events = [SeatEvent(seat_id=pk, kind=SeatEvent.Kind.GENERAL_ACCESS, at=general_from) for pk, general_from in due]
-    SeatEvent.objects.bulk_create(events, batch_size=2000)
+    SeatEvent.objects.bulk_create(events)
     return len(events)

@@ -1,0 +1,80 @@
+"""Public pages, no sign-in: how placement works, the kindergarten directory, the summer schedule and its log."""
+
+import datetime as dt
+
+from django.db.models import Max
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from indigo.choices import Language
+from placement.models import ScheduleLogEntry, SummerWindow
+from placement.selectors import summer_schedule
+from placement.services.schedule import SummerDates
+from vacancies.models import City, Kindergarten
+from vacancies.selectors import city_default, kindergarten_directory
+
+
+def _dates(data: dict):
+    try:
+        return SummerDates(
+            *(dt.date.fromisoformat(data[key]) for key in ("priority_start", "priority_end", "general_date"))
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def schedule_log_rows(entries) -> list[dict]:
+    """Log entries with their before/after dates parsed for display (the JSON holds ISO dates)."""
+    return [{"entry": entry, "before": _dates(entry.before), "after": _dates(entry.after)} for entry in entries]
+
+
+def _city() -> City:
+    city = city_default()
+    if city is None:
+        raise Http404
+    return city
+
+
+def how_it_works(request: HttpRequest) -> HttpResponse:
+    city = city_default()
+    # With no city loaded yet the page still explains the rules, with their default values.
+    return render(request, "public/how_it_works.html", {"city": city, "rules": city or City()})
+
+
+def kindergartens(request: HttpRequest) -> HttpResponse:
+    city = _city()
+    district = request.GET.get("district", "")
+    ownership = request.GET.get("ownership", "")
+    language = request.GET.get("language", "")
+    filters = {
+        "district_id": int(district) if district.isdigit() else None,
+        "ownership": ownership if ownership in Kindergarten.Ownership.values else None,
+        "language": language if language in Language.values else None,
+    }
+    context = {
+        "city": city,
+        "cards": kindergarten_directory(city=city, **filters),
+        "filters": filters,
+        "districts": city.districts.all(),
+        "ownerships": Kindergarten.Ownership.choices,
+        "languages": Language.choices,
+    }
+    return render(request, "public/kindergartens.html", context)
+
+
+def schedule(request: HttpRequest) -> HttpResponse:
+    city = _city()
+    years = list(SummerWindow.objects.filter(city=city).values_list("year", flat=True).distinct().order_by("-year"))
+    requested = request.GET.get("year", "")
+    year = int(requested) if requested.isdigit() and int(requested) in years else None
+    if year is None:
+        year = SummerWindow.objects.filter(city=city).aggregate(latest=Max("year"))["latest"]
+    windows = summer_schedule(city=city, year=year) if year else []
+    log = (
+        ScheduleLogEntry.objects.filter(city=city, year=year).select_related("kindergarten").order_by("-at", "-pk")
+        if year
+        else []
+    )
+    log = schedule_log_rows(log)
+    context = {"city": city, "year": year, "years": years, "schedule": windows, "log": log}
+    return render(request, "public/schedule.html", context)
