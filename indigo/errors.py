@@ -20,8 +20,8 @@ class ServiceError(Exception):
 
     @property
     def detail(self) -> str:
-        text = str(self.message)
-        return text % self.params if self.params else text
+        # A lazy message is filled in the reader's language; an ngettext_lazy one also picks its plural here.
+        return str(self.message % self.params) if self.params else str(self.message)
 
     def __str__(self) -> str:
         return f"{self.code}: {self.detail}"

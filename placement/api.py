@@ -181,16 +181,18 @@ class ClaimableSeatsApi(APIView):
     permission_classes = [IsAuthenticated]
 
     class ClaimableOutput(serializers.Serializer):
-        seat = serializers.IntegerField(source="0.pk")
-        kindergarten = serializers.CharField(source="0.group.kindergarten.name")
-        group = serializers.CharField(source="0.group.name")
-        stage = serializers.CharField(source="1")
-        general_from = serializers.DateTimeField(source="0.general_from")
+        seat = serializers.IntegerField(source="seat.pk")
+        kindergarten = serializers.CharField(source="seat.group.kindergarten.name")
+        group = serializers.CharField(source="seat.group.name")
+        stage = serializers.CharField()
+        general_from = serializers.DateTimeField(source="seat.general_from")
 
     @extend_schema(responses=ClaimableOutput(many=True))
     def get(self, request, application_id: int):
         application = _my_application(request.user, application_id)
-        return Response(self.ClaimableOutput(claimable_seats(application=application), many=True).data)
+        # DRF cannot follow "0.pk" into a tuple: name the (seat, stage) pairs.
+        rows = [{"seat": seat, "stage": stage} for seat, stage in claimable_seats(application=application)]
+        return Response(self.ClaimableOutput(rows, many=True).data)
 
 
 class ClaimApi(APIView):

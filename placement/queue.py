@@ -87,15 +87,20 @@ ordered AS (
 SELECT id, tier, position FROM ordered {where} ORDER BY position
 """
 
+# Out: a child with a verified link from a blocked account and none from an unblocked one.
+# Written from the (few) active blocks outwards: the equivalent "no verified link OR an unblocked
+# one" made PostgreSQL hash every link of every city on each turn check (docs/performance.md).
 _ELIGIBLE_SQL = """
       AND (a.stop_listed_until IS NULL OR a.stop_listed_until <= %(at)s)
-      AND (NOT EXISTS (SELECT 1 FROM accounts_representativelink l
-                       WHERE l.child_id = a.child_id AND l.state = 'verified')
-           OR EXISTS (SELECT 1 FROM accounts_representativelink l
-                      WHERE l.child_id = a.child_id AND l.state = 'verified'
-                        AND NOT EXISTS (SELECT 1 FROM accounts_accountblock b
-                                        WHERE b.user_id = l.user_id AND b.lifted_at IS NULL
-                                          AND b.starts_at <= %(at)s AND b.ends_at > %(at)s)))
+      AND NOT EXISTS (SELECT 1 FROM accounts_accountblock b
+                      JOIN accounts_representativelink l ON l.user_id = b.user_id AND l.state = 'verified'
+                      WHERE l.child_id = a.child_id AND b.lifted_at IS NULL
+                        AND b.starts_at <= %(at)s AND b.ends_at > %(at)s
+                        AND NOT EXISTS (SELECT 1 FROM accounts_representativelink l2
+                                        WHERE l2.child_id = l.child_id AND l2.state = 'verified'
+                                          AND NOT EXISTS (SELECT 1 FROM accounts_accountblock b2
+                                                          WHERE b2.user_id = l2.user_id AND b2.lifted_at IS NULL
+                                                            AND b2.starts_at <= %(at)s AND b2.ends_at > %(at)s)))
 """
 
 

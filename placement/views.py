@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.scoping import can_manage_city, can_manage_kindergarten
@@ -57,15 +58,29 @@ def _my_referral(user, referral_id: int) -> Referral:
 
 def _reason_texts(reasons: dict[str, int]) -> list[str]:
     labels = {
-        "placed": _("%(n)s child(ren) ahead received a referral"),
-        "removed": _("%(n)s child(ren) ahead left the queue"),
-        "privilege_removed": _("%(n)s child(ren) ahead lost a privilege"),
-        "new_extraordinary": _("%(n)s new applicant(s) with an extraordinary right"),
-        "new_privileged": _("%(n)s new applicant(s) with a first-priority right"),
-        "privilege_granted": _("%(n)s child(ren) were granted a privilege"),
-        "returned": _("%(n)s child(ren) came back to the queue (a referral expired or was refused)"),
+        "placed": lambda n: ngettext(
+            "%(n)s child ahead received a referral", "%(n)s children ahead received a referral", n
+        ),
+        "removed": lambda n: ngettext("%(n)s child ahead left the queue", "%(n)s children ahead left the queue", n),
+        "privilege_removed": lambda n: ngettext(
+            "%(n)s child ahead lost a privilege", "%(n)s children ahead lost a privilege", n
+        ),
+        "new_extraordinary": lambda n: ngettext(
+            "%(n)s new applicant with an extraordinary right", "%(n)s new applicants with an extraordinary right", n
+        ),
+        "new_privileged": lambda n: ngettext(
+            "%(n)s new applicant with a first-priority right", "%(n)s new applicants with a first-priority right", n
+        ),
+        "privilege_granted": lambda n: ngettext(
+            "%(n)s child was granted a privilege", "%(n)s children were granted a privilege", n
+        ),
+        "returned": lambda n: ngettext(
+            "%(n)s child came back to the queue (a referral expired or was refused)",
+            "%(n)s children came back to the queue (a referral expired or was refused)",
+            n,
+        ),
     }
-    return [labels[code] % {"n": n} for code, n in sorted(reasons.items()) if code in labels]
+    return [labels[code](n) % {"n": n} for code, n in sorted(reasons.items()) if code in labels]
 
 
 @login_required

@@ -14,6 +14,7 @@ import uuid
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from accounts.audit import audit_record
 from indigo import clock
@@ -87,9 +88,12 @@ def _check_turn(seat: Seat, application: Application, at: dt.datetime) -> int | 
     if not turn.has_come:
         raise Conflict(
             "not_your_turn",
-            _(
+            ngettext_lazy(
                 "Not your turn yet: the child is number %(rank)s among the children who may claim, and "
-                "%(seats)s seat(s) are in priority access. Every seat left unclaimed moves to general access."
+                "%(seats)s seat is in priority access. Every seat left unclaimed moves to general access.",
+                "Not your turn yet: the child is number %(rank)s among the children who may claim, and "
+                "%(seats)s seats are in priority access. Every seat left unclaimed moves to general access.",
+                "seats",
             ),
             rank=turn.rank or "—",
             seats=turn.allowed,
