@@ -48,6 +48,9 @@ class RepresentativeLink(models.Model):
     relation = models.CharField(max_length=10, choices=Relation.choices)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     document = models.CharField(max_length=300, blank=True, help_text=_("Court decision or guardianship act."))
+    # The department that verifies the link: the city of the child's application, else the parent's.
+    city = models.ForeignKey("vacancies.City", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decision_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -65,6 +68,7 @@ class AccountBlock(models.Model):
     """R-A-3: a shared cabinet is blocked for the city's block length."""
 
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="blocks")
+    city = models.ForeignKey("vacancies.City", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(max_length=500)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
@@ -80,6 +84,7 @@ class AccountBlock(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="block_ends_after_start"),
         ]
+        indexes = [models.Index(fields=["user", "ends_at"], name="block_user_ends_idx")]
 
     def __str__(self) -> str:
         return f"{self.user} {self.starts_at:%Y-%m-%d}–{self.ends_at:%Y-%m-%d}"
@@ -106,3 +111,114 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class PhoneCode(models.Model):
+    """A one-time code sent by SMS; only its keyed hash is kept (R-A-2)."""
+
+    class Purpose(models.TextChoices):
+        SIGNUP = "signup", _("sign-up")
+        RESET = "reset", _("password reset")
+
+    phone = models.CharField(max_length=20)
+    purpose = models.CharField(max_length=10, choices=Purpose.choices)
+    salt = models.CharField(max_length=32)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("one-time code")
+        verbose_name_plural = _("one-time codes")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["phone", "purpose", "created_at"], name="phone_code_lookup_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.phone} {self.purpose} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class LoginSignal(models.Model):
+    """One successful login: where from and which session, the evidence for cabinet sharing (R-A-3)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_signals")
+    at = models.DateTimeField()
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    network = models.CharField(max_length=50)
+    device = models.CharField(max_length=16, help_text=_("Digest of the browser's user agent without versions."))
+    user_agent = models.CharField(max_length=300, blank=True)
+    session_key = models.CharField(max_length=40, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("login signal")
+        verbose_name_plural = _("login signals")
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["user", "at"], name="login_signal_user_at_idx"),
+            models.Index(fields=["session_key"], name="login_signal_session_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.at:%Y-%m-%d %H:%M} {self.network}"
+
+
+class AccountFlag(models.Model):
+    """An account seen in more concurrent places than its city allows, waiting for the department."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("awaiting review")
+        BLOCKED = "blocked", _("blocked")
+        DISMISSED = "dismissed", _("dismissed")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="flags")
+    city = models.ForeignKey("vacancies.City", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    networks = models.PositiveSmallIntegerField()
+    devices = models.PositiveSmallIntegerField()
+    threshold = models.PositiveSmallIntegerField()
+    # The concurrent logins that raised the flag: time, address, network, device, user agent.
+    evidence = models.JSONField(default=list)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decision_note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("account flag")
+        verbose_name_plural = _("account flags")
+        ordering = ["-updated_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user"], condition=Q(state="open"), name="account_flag_one_open_per_user"),
+            models.CheckConstraint(
+                condition=Q(state="open") | Q(decided_at__isnull=False), name="account_flag_decision_has_time"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_state_display()}"
+
+
+class ApiToken(models.Model):
+    """A key for an integration; only its SHA-256 is stored, the key is shown once when issued."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text=_("Which system uses this key."))
+    prefix = models.CharField(max_length=8, help_text=_("The key's first characters, to recognise it."))
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -4,6 +4,7 @@ Defaults are for the zero-setup demo run (SQLite under var/, DEBUG on).
 Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import dj_database_url
@@ -36,21 +37,27 @@ INSTALLED_APPS = [
     "django_htmx",
     "rest_framework",
     "drf_spectacular",
+    "axes",
     "accounts",
     "vacancies",
     "placement",
 ]
 
 MIDDLEWARE = [
+    # First: under overload it refuses before any session or database work (indigo/overload.py).
+    "indigo.overload.AdmissionControl",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.BlockedAccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "indigo.urls"
@@ -86,6 +93,11 @@ def _database(url: str) -> dict:
         config["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
     elif engine != "django.db.backends.postgresql":
         raise ImproperlyConfigured(f"DATABASE_URL must point at PostgreSQL or SQLite, not {engine or url!r}.")
+    else:
+        # JIT spent ~120 ms compiling the queue query on every turn check; short OLTP queries never
+        # win that back (docs/performance.md).
+        options = config.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
     return config
 
 
@@ -103,6 +115,11 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: a locked-out account or address is refused before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "accounts.backends.IdentifierBackend",
+]
 
 # Kazakh first: it is the state language and the portal's default.
 LANGUAGE_CODE = "kk"
@@ -119,7 +136,10 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.IndigoSessionAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -144,6 +164,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "vacancies.tasks.advance_access",
         "schedule": crontab(hour=0, minute=1),
     },
+    # After the protocol (18:00) and after summer windows open at midnight.
+    "notify-turns": {
+        "task": "placement.tasks.notify_turns",
+        "schedule": crontab(hour="0,18", minute=5),
+    },
+    "remind-expiring-referrals-10-00": {
+        "task": "placement.tasks.notify_referrals_expiring",
+        "schedule": crontab(hour=10, minute=0),
+    },
 }
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -154,15 +183,96 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 3600, minimum=0)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        # Joining the browsers' preload list is a commitment the operator makes by hand, not a default.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# --- Accounts and security (R-A-1…R-A-4) ---------------------------------------------------------
+# A working day's session; the cookie is not readable by scripts and not sent cross-site.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600, minimum=300)
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+
+def _cache(url: str) -> dict:
+    if url.startswith(("redis://", "rediss://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if url == "locmem://":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "indigo"}
+    raise ImproperlyConfigured(f"CACHE_URL={url!r}: use redis://host:6379/N (production) or locmem:// (demo).")
+
+
+# Rate limits live here: with several web processes use Redis, LocMem counts per process.
+CACHES = {"default": _cache(env_str("CACHE_URL", "locmem://"))}
+
+# django-axes: LOGIN_FAILURE_LIMIT wrong passwords lock an account, LOGIN_ADDRESS_FAILURE_LIMIT lock an
+# address (higher: a mobile operator's NAT puts many families behind one), for LOGIN_LOCKOUT_MINUTES.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 50, minimum=1)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 30, minimum=1))
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "accounts.backends.AccountAndAddressLockout"
+AXES_USERNAME_CALLABLE = "accounts.backends.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.net.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are in Indigo's own audit log
+AXES_VERBOSE = False  # its start-up banner would mix into management commands' output
+
+# One-time codes by SMS: valid PHONE_CODE_TTL_SECONDS, a few wrong tries, a few sends an hour.
+PHONE_CODE_TTL_SECONDS = env_int("PHONE_CODE_TTL_SECONDS", 300, minimum=30)
+PHONE_CODE_MAX_ATTEMPTS = 5
+PHONE_CODE_MAX_SENDS = 3
+PHONE_CODE_RESEND_SECONDS = 60
+PHONE_CODE_IP_RATE = "10/h"
+# Cabinet sharing: logins this many hours old with live sessions count as concurrent.
+SHARING_WINDOW_HOURS = env_int("SHARING_WINDOW_HOURS", 24, minimum=1)
+
+# Notification senders (indigo/senders.py): console for the demo, memory in tests, the SMS gateway in production.
+SMS_SENDER = env_str("SMS_SENDER", "console")
+EMAIL_SENDER = env_str("EMAIL_SENDER", "console")
+if SMS_SENDER not in {"console", "memory", "http"}:
+    raise ImproperlyConfigured(f"SMS_SENDER={SMS_SENDER!r}: use console, memory or http.")
+if EMAIL_SENDER not in {"console", "memory", "smtp"}:
+    raise ImproperlyConfigured(f"EMAIL_SENDER={EMAIL_SENDER!r}: use console, memory or smtp.")
+SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_TOKEN = env_str("SMS_GATEWAY_TOKEN", "")
+SMS_GATEWAY_TIMEOUT = env_int("SMS_GATEWAY_TIMEOUT", 10, minimum=1)
+if SMS_SENDER == "http" and not SMS_GATEWAY_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("SMS_SENDER=http needs SMS_GATEWAY_URL (and SMS_GATEWAY_TOKEN).")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Indigo <noreply@localhost>")
+if EMAIL_SENDER == "smtp":
+    EMAIL_HOST = env_str("EMAIL_HOST")
+    EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+    EMAIL_TIMEOUT = 10
+CELERY_IMPORTS = ["indigo.senders"]
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # django-axes logs every attempt at INFO; Indigo's audit log already records them.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 DEFAULT_CITY_SLUG = env_str("DEFAULT_CITY_SLUG", "temirtau")
+
+# Admission control per web process (indigo/overload.py, docs/performance.md): requests in flight,
+# how many more may wait and how long, before the rest get 503 + Retry-After. 0 turns it off.
+OVERLOAD_MAX_IN_FLIGHT = env_int("OVERLOAD_MAX_IN_FLIGHT", 0, minimum=0)
+OVERLOAD_MAX_WAITING = env_int("OVERLOAD_MAX_WAITING", 16, minimum=0)
+OVERLOAD_WAIT_MS = env_int("OVERLOAD_WAIT_MS", 500, minimum=0)
+OVERLOAD_RETRY_AFTER = env_int("OVERLOAD_RETRY_AFTER", 2, minimum=1)
+# Load balancers must still see a live process when it sheds load.
+OVERLOAD_EXEMPT_PATHS = ["/healthz"]
 
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # Zero-setup demo without Redis: kombu's folder transport, one folder for both directions.

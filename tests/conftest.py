@@ -73,3 +73,42 @@ def officer(city):
 def outsider(other_city):
     """An officer of another city: signed in, but with no right to this city's data."""
     return UserFactory(username="outsider", role=User.Role.OFFICER, city=other_city, is_staff=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the (LocMem) cache; each test starts with none."""
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    # A Redis cache (CACHE_URL set) may share its database with others: never flush it.
+    cache = caches["default"]
+    local = isinstance(cache, LocMemCache)
+    if local:
+        cache.clear()
+    yield
+    if local:
+        cache.clear()
+
+
+@pytest.fixture
+def outbox(settings):
+    """SMS and e-mail go to indigo.senders.outbox (a list of Message) instead of the console."""
+    from indigo import senders
+
+    settings.SMS_SENDER = "memory"
+    settings.EMAIL_SENDER = "memory"
+    senders.outbox.clear()
+    yield senders.outbox
+    senders.outbox.clear()
+
+
+@pytest.fixture
+def eager_celery():
+    """Celery tasks run inline (after commit, where they are queued), so their effects are visible."""
+    from indigo.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield app
+    app.conf.task_always_eager = before

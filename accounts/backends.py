@@ -1,0 +1,51 @@
+"""Sign-in by IIN, phone or login, and the brute-force lockout's view of who is being guessed (R-A-4)."""
+
+from axes.handlers.database import AxesDatabaseHandler
+from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
+from django.db.models import Sum
+
+from accounts.identity import find_user
+from accounts.models import User
+
+
+class IdentifierBackend(ModelBackend):
+    """The password check of ModelBackend, with the account found by IIN, phone or login."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if username is None or password is None:
+            return None
+        user = find_user(username)
+        if user is None:
+            # Hash anyway so that a wrong identifier takes as long as a wrong password.
+            User().set_password(password)
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None
+
+
+def lockout_username(request, credentials) -> str:
+    """One lockout counter per account, whether it is guessed by IIN, phone or login."""
+    field = settings.AXES_USERNAME_FORM_FIELD
+    identifier = (credentials or {}).get(field)
+    if identifier is None and request is not None:
+        identifier = getattr(request, "data", request.POST).get(field)
+    identifier = str(identifier or "").strip()[:150]
+    user = find_user(identifier)
+    return f"user:{user.pk}" if user is not None else f"unknown:{identifier.lower()}"
+
+
+class AccountAndAddressLockout(AxesDatabaseHandler):
+    """Axes locks per account and per address; an address shared by many families (mobile NAT)
+    gets a higher limit than one account, so the address count is scaled to the account limit."""
+
+    def get_failures(self, request, credentials=None) -> int:
+        # AXES_LOCKOUT_PARAMETERS is ["username", "ip_address"]: one queryset for each, in that order.
+        per_account, per_address = (
+            attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
+            for attempts in self.get_user_attempts(request, credentials)
+        )
+        account_limit = settings.AXES_FAILURE_LIMIT
+        address_limit = settings.LOGIN_ADDRESS_FAILURE_LIMIT
+        return max(per_account, per_address * account_limit // address_limit)

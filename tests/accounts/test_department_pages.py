@@ -1,0 +1,94 @@
+"""The department's account pages: staff accounts for the city's kindergartens, the audit log with search."""
+
+import pytest
+from django.test import Client
+
+from accounts.models import AuditLog, User
+from indigo import clock
+
+
+def test_it_lets_an_officer_create_staff_for_a_kindergarten_of_the_city(client, officer, kindergarten_a):
+    client.force_login(officer)
+    response = client.post(
+        "/en/accounts/department/staff/",
+        {
+            "username": "nurse_a",
+            "first_name": "Гүлнар",
+            "last_name": "Ахметова",
+            "phone": "+7 705 111 22 33",
+            "email": "",
+            "kindergartens": [kindergarten_a.pk],
+            "password1": "Balapan-desk-2024",
+            "password2": "Balapan-desk-2024",
+        },
+    )
+    assert response.status_code == 302
+    member = User.objects.get(username="nurse_a")
+    assert member.role == User.Role.STAFF
+    assert list(member.kindergartens.all()) == [kindergarten_a]
+    assert AuditLog.objects.filter(action="account.staff_create", actor=officer).exists()
+    staff_client = Client()
+    login = staff_client.post("/en/accounts/login/", {"username": "nurse_a", "password": "Balapan-desk-2024"})
+    assert login.status_code == 302
+
+
+def test_it_offers_an_officer_only_the_kindergartens_of_their_city(client, outsider, kindergarten_a):
+    client.force_login(outsider)
+    page = client.get("/en/accounts/department/staff/")
+    assert kindergarten_a.name.encode() not in page.content
+    response = client.post(
+        "/en/accounts/department/staff/",
+        {
+            "username": "intruder",
+            "first_name": "A",
+            "last_name": "B",
+            "kindergartens": [kindergarten_a.pk],
+            "password1": "Balapan-desk-2024",
+            "password2": "Balapan-desk-2024",
+        },
+    )
+    assert response.status_code == 200
+    assert not User.objects.filter(username="intruder").exists()
+
+
+@pytest.mark.parametrize("actor", ["parent", "staff_a", None])
+def test_it_keeps_everyone_else_out_of_the_department_pages(client, actor, request):
+    if actor:
+        client.force_login(request.getfixturevalue(actor))
+    for path in ["flags/", "blocks/", "links/", "staff/", "audit/"]:
+        response = client.get(f"/en/accounts/department/{path}")
+        assert response.status_code == (403 if actor else 302), path
+
+
+def test_it_shows_each_officer_their_citys_audit_and_finds_by_ip_and_action(client, officer, outsider, city, parent):
+    AuditLog.objects.create(at=clock.now(), action="login.success", city=city, actor=parent, ip="95.56.1.1")
+    AuditLog.objects.create(at=clock.now(), action="seat.release", city=city, ip="10.0.0.1")
+    AuditLog.objects.create(at=clock.now(), action="login.success", city=outsider.city, ip="95.56.1.1")
+    client.force_login(officer)
+    page = client.get("/en/accounts/department/audit/")
+    # The two entries of this city and the officer's own sign-in; not the other city's entry.
+    assert page.content.count(b"data-action=") == 3
+    found = client.get("/en/accounts/department/audit/", {"q": "95.56.1.1"})
+    assert found.content.count(b"data-action=") == 1
+    found = client.get("/en/accounts/department/audit/", {"q": "aigerim"})
+    assert found.content.count(b'data-action="login.success"') == 1
+    found = client.get("/en/accounts/department/audit/", {"action": "seat."})
+    assert found.content.count(b'data-action="seat.release"') == 1
+    bad = client.get("/en/accounts/department/audit/", {"since": "2024-13-45", "page": "x"})
+    assert bad.status_code == 200
+
+
+def test_it_shows_an_administrator_every_city(client, officer, outsider, city):
+    AuditLog.objects.create(at=clock.now(), action="a", city=city)
+    AuditLog.objects.create(at=clock.now(), action="b", city=outsider.city)
+    AuditLog.objects.create(at=clock.now(), action="c")
+    root = User.objects.create_superuser("root", password="pass-for-tests")
+    client.force_login(root)
+    assert client.get("/en/accounts/department/audit/").content.count(b"data-action=") >= 3
+
+
+def test_it_audits_sign_in_with_city_so_the_officer_sees_it(client, officer, parent, child):
+    Client().post("/en/accounts/login/", {"username": "aigerim", "password": "pass-for-tests"})
+    client.force_login(officer)
+    page = client.get("/en/accounts/department/audit/", {"action": "login"})
+    assert b'data-action="login.success"' in page.content
