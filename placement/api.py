@@ -13,6 +13,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.ratelimit import rate_limited
 from accounts.scoping import can_manage_kindergarten
 from indigo import clock
 from indigo.choices import GroupType, Language
@@ -22,6 +23,7 @@ from placement.queue import position_report
 from placement.selectors import child_ids_of, children_of, claimable_seats
 from placement.services import referral_departure, referral_enrol, referral_extend, referral_refuse, seats_claim
 from placement.services.applications import application_file, application_withdraw
+from placement.services.claims import CLAIM_RATE
 from vacancies.models import City, Kindergarten, Seat
 
 
@@ -205,6 +207,7 @@ class ClaimApi(APIView):
         applications = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=4)
 
     @extend_schema(request=ClaimInput, responses={201: ReferralOutput(many=True)})
+    @rate_limited("claim", CLAIM_RATE)
     def post(self, request):
         payload = self.ClaimInput(data=request.data)
         payload.is_valid(raise_exception=True)

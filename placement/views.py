@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from accounts.ratelimit import rate_limited
 from accounts.scoping import can_manage_city, can_manage_kindergarten
 from indigo import clock
 from indigo.choices import GroupType, Language
@@ -29,6 +30,7 @@ from placement.services import (
     seat_claim,
 )
 from placement.services.applications import application_file, application_withdraw
+from placement.services.claims import CLAIM_RATE
 from vacancies.models import City, Kindergarten, Seat
 from vacancies.selectors import city_default
 
@@ -111,6 +113,7 @@ def cabinet(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limited("claim", CLAIM_RATE)
 def claim(request: HttpRequest, application_id: int, seat_id: int) -> HttpResponse:
     application = _my_application(request.user, application_id)
     seat = get_object_or_404(Seat.objects.select_related("group__kindergarten"), pk=seat_id)

@@ -28,6 +28,9 @@ from vacancies.access import Stage, stage_at
 from vacancies.models import Seat, SeatEvent
 
 LOCK_TIMEOUT = "3s"
+# Per parent: enough to try seat after seat in a rush, too few for a script hammering the portal.
+CLAIM_RATE = "20/m"
+_NOT_YET_TAKEN = (Seat.State.RELEASED, Seat.State.OPEN)
 TWIN_MAX_GAP = dt.timedelta(days=31)
 
 
@@ -133,6 +136,10 @@ def seats_claim(*, seats: list[Seat], applications: list[Application], by, reque
         raise Conflict("paused", _("Groups are moving up a year in August: no referrals are issued until it ends."))
     for application in applications:
         _check_application(application, now)
+    # A seat someone already holds is refused before any transaction or lock: in a rush most claims
+    # are these (docs/performance.md). Read fresh here; the check under the lock stays the authority.
+    if Seat.objects.filter(pk__in=[seat.pk for seat in seats]).exclude(state__in=_NOT_YET_TAKEN).exists():
+        raise Conflict("seat_taken", _("This seat has just been taken or withdrawn. Choose another one."))
     try:
         with transaction.atomic(durable=True):
             if connection.vendor == "postgresql":

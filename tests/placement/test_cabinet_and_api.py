@@ -147,3 +147,20 @@ def test_it_files_an_application_for_a_linked_child_only(api, city, parent, othe
     assert created.status_code == 201 and created.json()["reference"] == f"{city.code}-22-000001"
     again = api.post("/api/v1/applications/", body, format="json")
     assert again.status_code == 409 and again.json()["code"] == "already_queued"
+
+
+def test_it_slows_down_a_parent_who_claims_too_fast(api, city, open_seats):
+    from placement.services.claims import CLAIM_RATE
+
+    open_seats(1)
+    user, application = family(city, 1)
+    api.force_authenticate(user)
+    limit = int(CLAIM_RATE.split("/")[0])
+    with time_machine.travel(MONDAY, tick=True):
+        answers = [
+            api.post("/api/v1/claims/", {"seats": [999999], "applications": [application.pk]}, format="json")
+            for _ in range(limit + 1)
+        ]
+    assert {a.status_code for a in answers[:limit]} == {404}
+    assert answers[-1].status_code == 429 and answers[-1].json()["code"] == "rate_limited"
+    assert "Retry-After" in answers[-1]
