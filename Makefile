@@ -57,3 +57,25 @@ test: $(VENV)/.test
 	$(PY) manage.py makemigrations --check --dry-run
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
 	  $(VENV)/bin/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+# --- Benchmarks (bench/, docs/performance.md): several minutes each, on databases indigo_bench_*. ---
+# They need PostgreSQL and Redis as the tests do; the city is generated once per scale and reused.
+.PHONY: bench-install bench-rush bench-nightly bench-overload
+
+$(VENV)/.bench: requirements-bench.txt $(VENV)/.test
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+	@touch $@
+
+bench-install: $(VENV)/.bench
+
+bench-rush: $(VENV)/.bench
+	@bash .ci/services.sh
+	$(PY) -m bench.rush $(BENCH_ARGS)
+
+bench-nightly: $(VENV)/.bench
+	@bash .ci/services.sh
+	$(PY) -m bench.nightly $(BENCH_ARGS)
+
+bench-overload: $(VENV)/.bench
+	@bash .ci/services.sh
+	$(PY) -m bench.overload $(BENCH_ARGS)

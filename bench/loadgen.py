@@ -1,0 +1,334 @@
+"""The load generator: a small asyncio HTTP/1.1 client, run in its own process beside the server.
+
+It is written on asyncio streams rather than a client library because on a 2-core machine the
+client's own CPU is taken from the server it measures: this one spends a few tens of microseconds
+per request. It speaks only to 127.0.0.1, and every loop it runs is bounded in count and in time.
+
+Three workloads, each reading a JSON plan and writing a JSON result:
+- claims: parents claim seats (a parent whose seat is taken picks another, bounded retries);
+- fixed: the same URL again and again at a fixed concurrency (the trivial endpoint's rate);
+- open: requests at a fixed arrival rate whatever the answers (overload), for a fixed time.
+"""
+
+import argparse
+import asyncio
+import json
+import random
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+HOST = "127.0.0.1"
+
+
+@dataclass
+class Answer:
+    status: int  # 0: no answer (timeout or connection error)
+    code: str  # the API's error code, "timeout", "connect", or ""
+    ms: float
+    body: bytes = b""
+
+
+async def http(
+    port: int, method: str, path: str, *, headers: dict[str, str] | None = None, body: bytes = b"", timeout: float
+) -> Answer:
+    """One request on its own connection (gunicorn's sync workers close after each answer anyway)."""
+    started = time.perf_counter()
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{port}", "Connection: close"]
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    if body or method == "POST":
+        lines.append(f"Content-Length: {len(body)}")
+    payload = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+    writer = None
+    try:
+        async with asyncio.timeout(timeout):
+            reader, writer = await asyncio.open_connection(HOST, port)
+            writer.write(payload)
+            head = await reader.readuntil(b"\r\n\r\n")
+            status_line, *header_lines = head.decode("latin-1").split("\r\n")
+            status = int(status_line.split(" ", 2)[1])
+            found = {}
+            for line in header_lines:
+                if ":" in line:
+                    name, value = line.split(":", 1)
+                    found[name.strip().lower()] = value.strip()
+            if "content-length" in found:
+                content = await reader.readexactly(int(found["content-length"]))
+            elif found.get("transfer-encoding", "").lower() == "chunked":
+                content = b""
+                while True:
+                    size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                    content += await reader.readexactly(size + 2)
+                    if size == 0:
+                        break
+            else:
+                content = await reader.read()
+    except TimeoutError:
+        return Answer(0, "timeout", (time.perf_counter() - started) * 1000)
+    except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, IndexError):
+        return Answer(0, "connect", (time.perf_counter() - started) * 1000)
+    finally:
+        if writer is not None:
+            writer.close()
+    code = ""
+    if status >= 400 and content[:1] == b"{":
+        try:
+            code = str(json.loads(content).get("code", ""))
+        except (ValueError, AttributeError):
+            code = ""
+    return Answer(status, code, (time.perf_counter() - started) * 1000, content)
+
+
+@dataclass
+class Tally:
+    """Answers as they come: latency per request, counts by status and API code."""
+
+    latencies: list[float] = field(default_factory=list)
+    status_list: list[int] = field(default_factory=list)
+    statuses: Counter = field(default_factory=Counter)
+    codes: Counter = field(default_factory=Counter)
+    first: float = 0.0
+    last: float = 0.0
+
+    def add(self, answer: Answer) -> None:
+        now = time.perf_counter()
+        self.first = self.first or now - answer.ms / 1000
+        self.last = now
+        self.latencies.append(answer.ms)
+        self.status_list.append(answer.status)
+        self.statuses[answer.status] += 1
+        if answer.code:
+            self.codes[f"{answer.status} {answer.code}"] += 1
+
+    def as_dict(self) -> dict:
+        return {
+            "latencies": self.latencies,
+            "status_list": self.status_list,
+            "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+            "codes": dict(self.codes.most_common()),
+            "seconds": max(self.last - self.first, 1e-9),
+        }
+
+
+async def claims(plan: dict) -> dict:
+    """Every parent claims a seat; `concurrency` requests are in flight at once, the rest wait their go.
+
+    A parent's first try is a seat from the registry as it stood at opening (all seats free); after a
+    refusal they look again: a shared view of the taken seats, refreshed once a second as a registry
+    page would be, plus what they learnt themselves. In priority access a parent told "not your turn"
+    stops; when the rush is over, the refused parents nearest the front try once more, in queue
+    order, while seats are left (placing a privileged child moves the 1:3 interleave, so a few
+    children cross the line during the rush).
+    """
+    port, concurrency = plan["port"], plan["concurrency"]
+    retries, deadline = plan.get("retries", 12), time.monotonic() + plan.get("max_seconds", 600)
+    rng = random.Random(plan.get("seed", 1))
+    seats: list[int] = plan["seats"]
+    taken_now: set[int] = set()
+    view: set[int] = set()
+    tally = Tally()
+    acknowledged: list[dict] = []
+    parents = list(plan["parents"])
+    rng.shuffle(parents)
+    queue: asyncio.Queue = asyncio.Queue()
+    for parent in parents:
+        queue.put_nowait(parent)
+    outcome = Counter()
+    not_turn: list[dict] = []
+
+    async def refresh_view() -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            view.clear()
+            view.update(taken_now)
+
+    async def parent_claims(parent: dict, *, sweep: bool = False) -> None:
+        mine: set[int] = set()
+        headers = {
+            "Cookie": parent["cookie"],
+            "X-CSRFToken": plan["csrf"],
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        }
+        for attempt in range(retries):
+            if time.monotonic() > deadline:
+                outcome["gave_up_time"] += 1
+                return
+            if attempt == 0 and not sweep:
+                free = seats
+            else:
+                free = [seat for seat in seats if seat not in view and seat not in mine]
+            if not free:
+                outcome["no_seat_left"] += 1
+                return
+            seat = rng.choice(free)
+            body = json.dumps({"seats": [seat], "applications": [parent["application"]]}).encode()
+            answer = await http(port, "POST", "/api/v1/claims/", headers=headers, body=body, timeout=plan["timeout"])
+            tally.add(answer)
+            if answer.status == 201:
+                taken_now.add(seat)
+                view.add(seat)
+                referral = json.loads(answer.body)[0]
+                acknowledged.append({"seat": seat, "application": parent["application"], "number": referral["number"]})
+                outcome["placed" if not sweep else "placed_in_sweep"] += 1
+                return
+            if answer.status == 409 and answer.code == "seat_taken":
+                taken_now.add(seat)
+                mine.add(seat)
+                continue
+            if answer.status in (429, 503) or answer.code == "busy":
+                await asyncio.sleep(0.2 + rng.random() * 0.3)
+                continue
+            if answer.code == "not_your_turn" and not sweep:
+                not_turn.append(parent)
+            outcome[f"stopped {answer.status} {answer.code}"] += 1
+            return
+        outcome["gave_up_retries"] += 1
+
+    async def worker() -> None:
+        while not queue.empty():
+            await parent_claims(queue.get_nowait())
+
+    refresher = asyncio.create_task(refresh_view())
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    swept = 0
+    for parent in sorted(not_turn, key=lambda p: p.get("rank") or 10**9):
+        left = len(seats) - len(taken_now)
+        if not left or swept >= plan.get("sweep_limit", 200) or time.monotonic() > deadline:
+            break
+        view.clear()
+        view.update(taken_now)
+        swept += 1
+        await parent_claims(parent, sweep=True)
+    elapsed = time.perf_counter() - started
+    refresher.cancel()
+    return {
+        **tally.as_dict(),
+        "wall_seconds": elapsed,
+        "acknowledged": acknowledged,
+        "outcome": dict(outcome),
+        "swept": swept,
+    }
+
+
+async def claim_once(plan: dict, parent: dict, seat: int, acknowledged: list[dict]) -> Answer:
+    headers = {
+        "Cookie": parent["cookie"],
+        "X-CSRFToken": plan["csrf"],
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+    }
+    body = json.dumps({"seats": [seat], "applications": [parent["application"]]}).encode()
+    answer = await http(plan["port"], "POST", "/api/v1/claims/", headers=headers, body=body, timeout=plan["timeout"])
+    if answer.status == 201:
+        referral = json.loads(answer.body)[0]
+        acknowledged.append({"seat": seat, "application": parent["application"], "number": referral["number"]})
+    return answer
+
+
+async def timed(plan: dict) -> dict:
+    """Claims by random parents on random seats at a fixed concurrency for `seconds` (a steady load)."""
+    rng = random.Random(plan.get("seed", 5))
+    tally = Tally()
+    acknowledged: list[dict] = []
+    deadline = time.monotonic() + plan["seconds"]
+
+    async def worker() -> None:
+        while time.monotonic() < deadline:
+            parent = rng.choice(plan["parents"])
+            tally.add(await claim_once(plan, parent, rng.choice(plan["seats"]), acknowledged))
+
+    await asyncio.gather(*(worker() for _ in range(plan["concurrency"])))
+    return {**tally.as_dict(), "acknowledged": acknowledged}
+
+
+async def fixed(plan: dict) -> dict:
+    """GET one path at a fixed concurrency for a number of requests (or seconds), for a rate."""
+    port, path = plan["port"], plan["path"]
+    total, deadline = plan["requests"], time.monotonic() + plan.get("max_seconds", 120)
+    tally = Tally()
+    sent = 0
+
+    async def worker() -> None:
+        nonlocal sent
+        while sent < total and time.monotonic() < deadline:
+            sent += 1
+            tally.add(await http(port, "GET", path, headers=plan.get("headers"), timeout=plan["timeout"]))
+
+    await asyncio.gather(*(worker() for _ in range(plan["concurrency"])))
+    return tally.as_dict()
+
+
+async def open_loop(plan: dict) -> dict:
+    """Claims arrive at `rate` per second for `seconds`, answered or not (at most `max_open` pending)."""
+    rate, seconds = plan["rate"], plan["seconds"]
+    rng = random.Random(plan.get("seed", 3))
+    parents = plan["parents"]
+    seats = plan["seats"]
+    tally = Tally()
+    acknowledged: list[dict] = []
+    pending: set[asyncio.Task] = set()
+    shed = 0
+    per_second: dict[int, Counter] = {}
+
+    async def one(index: int, sent_at: float) -> None:
+        parent = parents[index % len(parents)]
+        answer = await claim_once(plan, parent, rng.choice(seats), acknowledged)
+        tally.add(answer)
+        second = int(sent_at - started)
+        per_second.setdefault(second, Counter())[answer.status] += 1
+
+    started = time.perf_counter()
+    count = int(rate * seconds)
+    for index in range(count):
+        target = started + index / rate
+        delay = target - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if len(pending) >= plan.get("max_open", 20000):
+            shed += 1  # the client's own limit, so a stuck server cannot exhaust its memory
+            continue
+        task = asyncio.create_task(one(index, time.perf_counter()))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+    if pending:
+        await asyncio.wait(pending, timeout=plan["timeout"] + 5)
+    return {
+        **tally.as_dict(),
+        "offered": count,
+        "client_shed": shed,
+        "acknowledged": acknowledged,
+        "per_second": {str(k): {str(s): n for s, n in v.items()} for k, v in sorted(per_second.items())},
+        "send_seconds": time.perf_counter() - started,
+    }
+
+
+WORKLOADS = {"claims": claims, "fixed": fixed, "open": open_loop, "timed": timed}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("workload", choices=sorted(WORKLOADS))
+    parser.add_argument("plan", help="JSON file with the workload's plan")
+    parser.add_argument("result", help="JSON file the result is written to")
+    args = parser.parse_args(argv)
+    with open(args.plan) as handle:
+        plan = json.load(handle)
+    if plan.get("host", HOST) != HOST:
+        raise SystemExit("the load generator only sends traffic to 127.0.0.1")
+    try:
+        import uvloop  # optional: a faster event loop when requirements-bench.txt is installed
+
+        runner = uvloop.run
+    except ImportError:
+        runner = asyncio.run
+    result = runner(WORKLOADS[args.workload](plan))
+    with open(args.result, "w") as handle:
+        json.dump(result, handle)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

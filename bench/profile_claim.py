@@ -1,0 +1,147 @@
+"""Where a claim's time goes: queries per claim and a pyinstrument profile, in-process, no network.
+
+    .venv/bin/python -m bench.profile_claim [--mode general|priority] [--claims 300] [--output claim.txt]
+
+Takes a fresh copy of the city, opens a rush market like bench.rush does, then claims seats one
+after another through the whole Django stack (the test client: middleware, session, DRF, service)
+and prints the queries of one claim, the time per claim and the profile.
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import PYTHON, ROOT, bench_env, city_template, clone_database, django_setup, log, percentile
+
+WORK_DATABASE = "indigo_bench_profile"
+
+
+def profile(plan: dict, claims: int, output: str | None) -> None:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.nightly import _shape
+
+    parents = [p for p in plan["parents"] if p["in_turn"]] + [p for p in plan["parents"] if not p["in_turn"]]
+    seats = list(plan["seats"])
+    client = Client(HTTP_HOST="127.0.0.1", enforce_csrf_checks=True)
+
+    def claim(parent, seat):
+        cookie = dict(part.split("=", 1) for part in parent["cookie"].split("; "))
+        for name, value in cookie.items():
+            client.cookies[name] = value
+        return client.post(
+            "/api/v1/claims/",
+            data=json.dumps({"seats": [seat], "applications": [parent["application"]]}),
+            content_type="application/json",
+            HTTP_X_CSRFTOKEN=plan["csrf"],
+        )
+
+    # One claim with its queries shown, then the timed ones.
+    with CaptureQueriesContext(connection) as captured:
+        answer = claim(parents[0], seats.pop())
+    print(f"one claim: HTTP {answer.status_code}, {len(captured.captured_queries)} queries")
+    for query in captured.captured_queries:
+        print(f"  {float(query['time']) * 1000:6.2f} ms  {_shape(query['sql'])}")
+    refused = [p for p in plan["parents"] if not p["in_turn"]]
+    if plan["mode"] == "priority" and refused:
+        with CaptureQueriesContext(connection) as captured:
+            answer = claim(refused[0], seats[-1])
+        print(f"one refused claim (not your turn): HTTP {answer.status_code}, {len(captured.captured_queries)} queries")
+        for query in captured.captured_queries:
+            print(f"  {float(query['time']) * 1000:6.2f} ms  {_shape(query['sql'])}")
+
+    # The server's own CPU per request, without a profiler: claims against /healthz, in this process.
+    health = Client(HTTP_HOST="127.0.0.1")
+    for _ in range(50):
+        health.get("/healthz")
+    cpu, wall = time.process_time(), time.perf_counter()
+    for _ in range(500):
+        health.get("/healthz")
+    health_cpu, health_wall = (time.process_time() - cpu) / 500 * 1000, (time.perf_counter() - wall) / 500 * 1000
+    half = claims // 2
+    cpu, wall = time.process_time(), time.perf_counter()
+    for parent in parents[1 : half + 1]:
+        claim(parent, seats.pop())
+    claim_cpu, claim_wall = (time.process_time() - cpu) / half * 1000, (time.perf_counter() - wall) / half * 1000
+    print(f"/healthz: {health_cpu:.2f} ms CPU, {health_wall:.2f} ms wall per request (in-process)")
+    print(f"claim:    {claim_cpu:.2f} ms CPU, {claim_wall:.2f} ms wall per request (in-process, Python side only)")
+
+    # Where the CPU goes (not the waits): a deterministic profile of a few claims, by own time.
+    import cProfile
+    import io
+    import pstats
+
+    cpu_profile = cProfile.Profile(time.process_time)
+    cpu_profile.enable()
+    for parent in parents[half + 1 : half + 51]:
+        claim(parent, seats.pop())
+    cpu_profile.disable()
+    buffer = io.StringIO()
+    pstats.Stats(cpu_profile, stream=buffer).sort_stats("tottime").print_stats(30)
+    print("CPU by function (50 claims, own time):")
+    print("\n".join(buffer.getvalue().splitlines()[:45]))
+    parents = parents[50:]
+
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.0005)
+    times, statuses = [], Counter()
+    profiler.start()
+    for parent in parents[half + 1 : claims + 1]:
+        if not seats:
+            break
+        started = time.perf_counter()
+        answer = claim(parent, seats.pop())
+        times.append((time.perf_counter() - started) * 1000)
+        statuses[answer.status_code] += 1
+    profiler.stop()
+    print(
+        f"{len(times)} claims profiled: p50 {percentile(times, 50):.1f} ms, p95 {percentile(times, 95):.1f} ms, "
+        f"statuses {dict(statuses)}"
+    )
+    text = profiler.output_text(unicode=True, color=False)
+    if output:
+        Path(output).write_text(text)
+        log(f"profile written to {output}")
+    else:
+        print(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mode", choices=["general", "priority"], default="general")
+    parser.add_argument("--parents", type=int, default=20000)
+    parser.add_argument("--seats", type=int, default=6000)
+    parser.add_argument("--claims", type=int, default=300)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--output")
+    parser.add_argument("--run", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.run:
+        django_setup(WORK_DATABASE)
+        profile(json.loads(Path(args.run).read_text()), args.claims, args.output)
+        return 0
+    clone_database(city_template(args.scale), WORK_DATABASE)
+    with tempfile.TemporaryDirectory(prefix="indigo-bench-") as folder:
+        plan_path = Path(folder, "plan.json")
+        env = bench_env(WORK_DATABASE)
+        setup = [PYTHON, "-m", "bench.rush", "--setup", args.mode, "--database", WORK_DATABASE]
+        setup += ["--parents", str(args.parents), "--seats", str(args.seats), "--plan", str(plan_path)]
+        subprocess.run(setup, cwd=ROOT, env=env, check=True, timeout=900)
+        command = [PYTHON, "-m", "bench.profile_claim", "--run", str(plan_path), "--claims", str(args.claims)]
+        subprocess.run(command + (["--output", args.output] if args.output else []), cwd=ROOT, env=env, check=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

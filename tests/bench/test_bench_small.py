@@ -1,0 +1,80 @@
+"""The benchmarks themselves, tiny, checking what must hold at any size (not timings: those are for
+`make bench-*` on the full city). Each runs as it would from the Makefile: its own databases
+(indigo_bench_ci_*), gunicorn on its own port, the load generator in a second process."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.xdist_group("bench")
+TINY = ["--scale", "0.01", "--parents", "160", "--seats", "40", "--invariants-only"]
+
+
+def _bench(*args: str, timeout: float = 240) -> str:
+    env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
+    result = subprocess.run(
+        [sys.executable, "-m", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    output = result.stdout + result.stderr[-3000:]
+    assert result.returncode == 0, output
+    assert "FAIL" not in result.stdout, output
+    return result.stdout
+
+
+def test_it_places_every_seat_once_in_both_rushes():
+    out = _bench(
+        "bench.rush",
+        *TINY,
+        "--mode",
+        "both",
+        "--concurrency",
+        "8",
+        "--healthz-requests",
+        "100",
+        "--port",
+        "8705",
+        "--database",
+        "indigo_bench_ci_rush",
+    )
+    assert out.count("PASS  zero double bookings") == 2
+    assert out.count("PASS  every seat placed") == 2
+    assert "PASS  others refused 'not your turn'" in out
+
+
+def test_it_keeps_the_nightly_query_count_flat():
+    out = _bench(
+        "bench.nightly",
+        "--scales",
+        "0.01,0.03",
+        "--no-readpaths",
+        "--invariants-only",
+        "--database",
+        "indigo_bench_ci_nightly",
+    )
+    assert "PASS  query count does not grow" in out
+
+
+def test_it_sheds_overload_without_losing_a_claim():
+    out = _bench(
+        "bench.overload",
+        *TINY,
+        "--seconds",
+        "3",
+        # A fixed rate far beyond what a tiny server on a shared CI box sustains, so it must shed.
+        "--rate",
+        "300",
+        "--phase-seconds",
+        "2",
+        "--concurrency",
+        "6",
+        "--port",
+        "8706",
+        "--database",
+        "indigo_bench_ci_overload",
+    )
+    assert "PASS  every 201 has its referral" in out
+    assert "PASS  every overload request answered" in out
