@@ -108,7 +108,7 @@ def cabinet(request: HttpRequest) -> HttpResponse:
             "seat__group__kindergarten"
         )
         entries.append({"child": child, "applications": applications, "referrals": list(referrals)})
-    return render(request, "placement/cabinet.html", {"entries": entries, "now": now})
+    return render(request, "placement/cabinet.html", {"entries": entries, "now": now, "city": city_default()})
 
 
 @login_required
