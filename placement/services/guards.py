@@ -6,7 +6,8 @@ import datetime as dt
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AccountBlock, RepresentativeLink
+from accounts.models import RepresentativeLink
+from accounts.scoping import active_block
 from indigo import clock
 from indigo.errors import NotAllowed, ServiceError
 
@@ -15,8 +16,8 @@ class Blocked(ServiceError):
     status = 423
 
 
-def block_check(user, at: dt.datetime) -> None:
-    block = AccountBlock.objects.filter(user=user, lifted_at__isnull=True, starts_at__lte=at, ends_at__gt=at).first()
+def block_check(user) -> None:
+    block = active_block(user)
     if block is not None:
         raise Blocked(
             "blocked",
@@ -26,8 +27,8 @@ def block_check(user, at: dt.datetime) -> None:
         )
 
 
-def representative_check(user, child_ids, at: dt.datetime) -> None:
-    block_check(user, at)
+def representative_check(user, child_ids, at: dt.datetime | None = None) -> None:
+    block_check(user)
     children = set(child_ids)
     verified = set(
         RepresentativeLink.objects.filter(
