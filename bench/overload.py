@@ -67,7 +67,13 @@ def main(argv: list[str] | None = None) -> int:
         )
         loadgen("fixed", {**base, "path": "/healthz", "requests": 200, "concurrency": 8}, 60)
         # Warm the claim path in every worker (imports, first connections) before measuring it.
-        warm = {**base, "parents": steady_parents, "concurrency": args.concurrency, "seconds": 2.0, "seed": 9}
+        warm = {
+            **base,
+            "parents": steady_parents,
+            "concurrency": args.concurrency,
+            "seconds": min(2.0, args.phase_seconds / 2),
+            "seed": 9,
+        }
         warm_result = loadgen("timed", warm, 60)
         # Sustainable rate: a closed loop at modest concurrency, answers per second.
         sustainable_result = loadgen(

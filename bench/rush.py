@@ -366,10 +366,11 @@ def run_mode(mode: str, args, template: str) -> bool:
     with Server(database, config):
         base = {"port": args.port, "concurrency": args.concurrency, "timeout": 30.0}
         # Warm every worker (imports, URL resolver, first connections) before measuring.
-        loadgen("fixed", {**base, "path": "/healthz", "requests": 50 if args.invariants_only else 300}, 120)
+        warm = 20 if args.invariants_only else 300
+        loadgen("fixed", {**base, "path": "/healthz", "requests": warm}, 120)
         # And the signed-in API path (session, DRF, ORM) without taking a seat.
         cookie = {"Cookie": plan["parents"][0]["cookie"]}
-        loadgen("fixed", {**base, "path": "/api/v1/me/children/", "headers": cookie, "requests": 100}, 120)
+        loadgen("fixed", {**base, "path": "/api/v1/me/children/", "headers": cookie, "requests": warm}, 120)
         trivial = summarize(loadgen("fixed", {**base, "path": "/healthz", "requests": args.healthz_requests}, 300))
         log(f"/healthz: {trivial['rate']:.0f} requests/s, p99 {trivial['p99']:.1f} ms")
         started = time.monotonic()
@@ -455,6 +456,11 @@ def server_config(port: int) -> ServerConfig:
             "OVERLOAD_WAIT_MS": os.environ.get("OVERLOAD_WAIT_MS", "600"),
         }
     )
+    admitted = int(config.env["OVERLOAD_MAX_IN_FLIGHT"]) + int(config.env["OVERLOAD_MAX_WAITING"])
+    if config.worker_class == "gthread" and admitted and config.threads <= admitted:
+        # Otherwise every thread can be busy running or waiting, and the excess queues unseen in
+        # gunicorn until clients time out: the very thing admission control is there to prevent.
+        raise SystemExit(f"BENCH_THREADS={config.threads} must exceed in-flight + waiting ({admitted})")
     return config
 
 

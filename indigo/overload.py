@@ -8,8 +8,10 @@ A refused request has done nothing, so the client may simply retry it; an admitt
 its end, so an acknowledged claim is never lost to overload.
 
 It counts per process and needs threads to matter (gunicorn's gthread worker): a sync worker
-never has more than one request in flight. It is the first middleware, so a refusal costs no
-session, database or template work. OVERLOAD_MAX_IN_FLIGHT=0 (the default) turns it off.
+never has more than one request in flight. Give each worker more threads than in-flight plus
+waiting requests: the spare threads are what refuses the excess at once; with fewer, the excess
+queues inside gunicorn, where no middleware sees it. It is the first middleware, so a refusal
+costs no session, database or template work. OVERLOAD_MAX_IN_FLIGHT=0 (the default) turns it off.
 """
 
 import threading
