@@ -4,7 +4,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 
-from accounts.scoping import active_block
+from accounts.scoping import active_block_for_request
 from accounts.services.blocks import block_end_text, block_message
 
 # What a blocked user may still open: the block page itself, signing out, switching language.
@@ -19,7 +19,7 @@ class BlockedAccountMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return self.get_response(request)
-        block = active_block(user)
+        block = active_block_for_request(user)
         # Remembered for the API's session authentication, which would otherwise ask again.
         request.account_block = block
         if block is None:

@@ -46,16 +46,31 @@ def officer_city_id(user) -> int | None:
     return user.city_id if is_officer(user) else None
 
 
+# Where a request's user carries its block once the middleware has looked it up, so the API's
+# authentication and the services' guards do not ask the database again in the same request.
+_REQUEST_MEMO = "_active_block_this_request"
+
+
 def active_block(user) -> AccountBlock | None:
     """The block in force for this account now, if any (lifted and ended blocks do not count)."""
     if user is None or not getattr(user, "pk", None):
         return None
+    memo = getattr(user, _REQUEST_MEMO, None)
+    if memo is not None:
+        return memo[0]
     now = clock.now()
     return (
         AccountBlock.objects.filter(user_id=user.pk, starts_at__lte=now, ends_at__gt=now, lifted_at__isnull=True)
         .order_by("-ends_at")
         .first()
     )
+
+
+def active_block_for_request(user) -> AccountBlock | None:
+    """active_block, remembered on this request's user object for the rest of the request."""
+    block = active_block(user)
+    setattr(user, _REQUEST_MEMO, (block,))
+    return block
 
 
 def is_blocked(user) -> bool:

@@ -22,6 +22,7 @@ PG = {"host": os.environ.get("BENCH_PGHOST", "127.0.0.1"), "port": int(os.enviro
 PG_USER = os.environ.get("BENCH_PGUSER", "postgres")
 # Celery tasks queued by claims (notifications) go to a Redis database of our own; nothing consumes them.
 BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/13")
+CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/12")
 SECRET_KEY = "indigo-bench-secret-not-for-production-0123456789"  # noqa: S105 - a local benchmark's key
 PREFIX = "indigo_bench"
 # Bump when citygen's output changes, so cached city templates are rebuilt.
@@ -40,6 +41,8 @@ def bench_env(database: str, **extra: str) -> dict[str, str]:
             "DJANGO_SETTINGS_MODULE": "indigo.settings",
             "DATABASE_URL": database_url(database),
             "CELERY_BROKER_URL": BROKER_URL,
+            # As in production: sessions and rate limits in Redis, shared by every server process.
+            "CACHE_URL": CACHE_URL,
             # DEBUG off: with it on Django keeps every query of every request in memory.
             "DEBUG": "0",
             "SECRET_KEY": SECRET_KEY,

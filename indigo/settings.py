@@ -207,6 +207,10 @@ def _cache(url: str) -> dict:
 
 # Rate limits live here: with several web processes use Redis, LocMem counts per process.
 CACHES = {"default": _cache(env_str("CACHE_URL", "locmem://"))}
+# With a shared cache (Redis) a request reads its session from there, not from the database; the
+# database stays the record. A per-process cache could keep a signed-out session alive elsewhere.
+_SHARED_CACHE = CACHES["default"]["BACKEND"].endswith("RedisCache")
+SESSION_ENGINE = f"django.contrib.sessions.backends.{'cached_db' if _SHARED_CACHE else 'db'}"
 
 # django-axes: LOGIN_FAILURE_LIMIT wrong passwords lock an account, LOGIN_ADDRESS_FAILURE_LIMIT lock an
 # address (higher: a mobile operator's NAT puts many families behind one), for LOGIN_LOCKOUT_MINUTES.

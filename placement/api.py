@@ -23,7 +23,7 @@ from placement.queue import position_report
 from placement.selectors import child_ids_of, children_of, claimable_seats
 from placement.services import referral_departure, referral_enrol, referral_extend, referral_refuse, seats_claim
 from placement.services.applications import application_file, application_withdraw
-from placement.services.claims import CLAIM_RATE
+from placement.services.claims import CLAIM_RATE, claim_applications
 from vacancies.models import City, Kindergarten, Seat
 
 
@@ -211,11 +211,17 @@ class ClaimApi(APIView):
     def post(self, request):
         payload = self.ClaimInput(data=request.data)
         payload.is_valid(raise_exception=True)
-        applications = [_my_application(request.user, pk) for pk in payload.validated_data["applications"]]
-        seats = list(Seat.objects.filter(pk__in=payload.validated_data["seats"]).select_related("group"))
-        if len(seats) != len(set(payload.validated_data["seats"])):
+        application_ids, seat_ids = payload.validated_data["applications"], payload.validated_data["seats"]
+        # One read each; another family's application answers 404 like any other id that is not yours.
+        applications = {a.pk: a for a in claim_applications(application_ids, request.user) if a.claimant_verified}
+        if len(applications) != len(set(application_ids)):
             raise Http404
-        referrals = seats_claim(seats=seats, applications=applications, by=request.user, request=request)
+        referrals = seats_claim(
+            seats=[Seat(pk=pk) for pk in seat_ids],  # the service reads them (an unknown one answers 404)
+            applications=[applications[pk] for pk in application_ids],
+            by=request.user,
+            request=request,
+        )
         return Response(ReferralOutput(referrals, many=True).data, status=status.HTTP_201_CREATED)
 
 

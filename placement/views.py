@@ -30,7 +30,7 @@ from placement.services import (
     seat_claim,
 )
 from placement.services.applications import application_file, application_withdraw
-from placement.services.claims import CLAIM_RATE
+from placement.services.claims import CLAIM_RATE, claim_applications
 from vacancies.models import City, Kindergarten, Seat
 from vacancies.selectors import city_default
 
@@ -115,10 +115,11 @@ def cabinet(request: HttpRequest) -> HttpResponse:
 @require_POST
 @rate_limited("claim", CLAIM_RATE)
 def claim(request: HttpRequest, application_id: int, seat_id: int) -> HttpResponse:
-    application = _my_application(request.user, application_id)
-    seat = get_object_or_404(Seat.objects.select_related("group__kindergarten"), pk=seat_id)
+    applications = [a for a in claim_applications([application_id], request.user) if a.claimant_verified]
+    if not applications:
+        raise Http404
     try:
-        referral = seat_claim(seat=seat, application=application, by=request.user, request=request)
+        referral = seat_claim(seat=Seat(pk=seat_id), application=applications[0], by=request.user, request=request)
     except ServiceError as error:
         messages.error(request, error.detail)
         return redirect("cabinet")

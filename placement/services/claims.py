@@ -1,28 +1,35 @@
 """Claiming a seat (R-S-6, R-S-7): one seat, one referral, decided under a lock.
 
-Checks that can fail cheaply run first, outside any lock, so a rush of refusals costs little.
-Then, in one durable transaction: the applications and the seats are locked (applications
-first, each list in pk order, so two claims never wait on each other in a circle), every
-rule is checked again under the lock, the referrals are written and the seats marked claimed.
-A lock not had within a few seconds answers "busy, try again" instead of hanging. The
-database's partial unique constraints are the backstop behind all of it.
+Checks that can fail cheaply run first, outside any lock, on one read of the applications (with
+whether the claimant is the child's verified representative and whether the child already holds
+a referral) and one of the seats: in a rush most claims are refused there. Then, in one durable
+transaction: the applications and the seats are locked (applications first, each list in pk
+order, so two claims never wait on each other in a circle), every rule is checked again under the
+lock, the referrals are written and the seats marked claimed. A lock not had within a few seconds
+answers "busy, try again" instead of hanging. The database's partial unique constraints are the
+backstop behind all of it.
+
+The statements under the lock are plain SQL rather than ORM queries: at a rush's rate the ORM's
+compiling of each query cost more than the database's work (docs/performance.md).
 """
 
 import datetime as dt
 import uuid
 
 from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from accounts.audit import audit_record
+from accounts.models import RepresentativeLink
 from indigo import clock
-from indigo.errors import Busy, Conflict, ServiceError
+from indigo.errors import Busy, Conflict, NotAllowed, ServiceError
 from indigo.workdays import WorkingCalendar
 from placement.models import Application, Referral
 from placement.queue import priority_turn
-from placement.services.guards import representative_check
+from placement.services.guards import block_check
 from placement.services.referrals import referral_public_facts
 from vacancies.access import Stage, stage_at
 from vacancies.models import Seat, SeatEvent
@@ -30,16 +37,31 @@ from vacancies.models import Seat, SeatEvent
 LOCK_TIMEOUT = "3s"
 # Per parent: enough to try seat after seat in a rush, too few for a script hammering the portal.
 CLAIM_RATE = "20/m"
-_NOT_YET_TAKEN = (Seat.State.RELEASED, Seat.State.OPEN)
 TWIN_MAX_GAP = dt.timedelta(days=31)
 
 
-def _lock_seats(seat_ids: list[int]) -> list[Seat]:
-    """The lock that makes a claim safe; tests switch it off to show what it prevents."""
+def _seat_taken() -> Conflict:
+    return Conflict("seat_taken", _("This seat has just been taken or withdrawn. Choose another one."))
+
+
+def _has_referral() -> Conflict:
+    return Conflict("has_referral", _("The child already holds a referral; enrol or refuse it first."))
+
+
+def claim_applications(pks: list[int], user) -> list[Application]:
+    """The applications of a claim in pk order, each marked with what the claim checks first:
+    `claimant_verified` (the user is the child's verified representative) and `holds_referral`."""
     return list(
-        Seat.objects.select_for_update(of=("self",))
-        .filter(pk__in=seat_ids)
-        .select_related("group__kindergarten")
+        Application.objects.filter(pk__in=pks)
+        .select_related("child", "city")
+        .annotate(
+            claimant_verified=Exists(
+                RepresentativeLink.objects.filter(
+                    user_id=user.pk, child_id=OuterRef("child_id"), state=RepresentativeLink.State.VERIFIED
+                )
+            ),
+            holds_referral=Exists(Referral.objects.filter(child_id=OuterRef("child_id"), state=Referral.State.ISSUED)),
+        )
         .order_by("pk")
     )
 
@@ -63,15 +85,17 @@ def _check_match(seat: Seat, application: Application) -> None:
             raise Conflict("mismatch", _("This seat does not match the application's %(what)s."), what=label)
 
 
-def _check_application(application: Application, at: dt.datetime) -> None:
-    if application.state != Application.State.ACTIVE:
+def _check_application(state: str, stop_listed_until: dt.datetime | None, holds_referral: bool, at) -> None:
+    if state != Application.State.ACTIVE:
         raise Conflict("application_closed", _("This application is no longer in the queue."))
-    if application.stop_listed_until and application.stop_listed_until > at:
+    if stop_listed_until and stop_listed_until > at:
         raise Conflict(
             "stop_listed",
             _("The child is on the stop-list until %(until)s and cannot claim a seat before then."),
-            until=formats.date_format(clock.local_date(application.stop_listed_until)),
+            until=formats.date_format(clock.local_date(stop_listed_until)),
         )
+    if holds_referral:
+        raise _has_referral()
 
 
 def _check_seat_open(seat: Seat, at: dt.datetime) -> Stage:
@@ -79,13 +103,13 @@ def _check_seat_open(seat: Seat, at: dt.datetime) -> Stage:
     if seat.state == Seat.State.RELEASED:
         raise Conflict("not_published", _("This seat is not published yet; the 18:00 protocol will open it."))
     if seat.state != Seat.State.OPEN:
-        raise Conflict("seat_taken", _("This seat has just been taken or withdrawn. Choose another one."))
+        raise _seat_taken()
     if stage == Stage.SCHEDULED:
         raise Conflict("not_open_yet", _("This seat opens on the summer schedule's date, not yet."))
     return stage
 
 
-def _check_turn(seat: Seat, application: Application, at: dt.datetime) -> int | None:
+def _check_turn(application: Application, at: dt.datetime) -> int | None:
     """R-S-6: in priority access the child's rank must be within the seats now in priority access."""
     turn = priority_turn(application=application, at=at)
     if not turn.has_come:
@@ -116,17 +140,11 @@ def seat_claim(*, seat: Seat, application: Application, by, request=None) -> Ref
     return referral
 
 
-def seats_claim(*, seats: list[Seat], applications: list[Application], by, request=None) -> list[Referral]:
-    """Claim seats for one child, or for twins together in one group (R-S-7): all or nothing."""
-    if len(seats) != len(applications) or not seats:
-        raise ServiceError("claim_shape", _("Claim one seat for each child."))
-    if len({s.pk for s in seats}) != len(seats) or len({a.pk for a in applications}) != len(applications):
-        raise ServiceError("claim_shape", _("Claim one seat for each child."))
-    now = clock.now()
-    applications = list(
-        Application.objects.filter(pk__in=[a.pk for a in applications]).select_related("child", "city").order_by("pk")
-    )
-    representative_check(by, [a.child_id for a in applications], now)
+def _precheck(seats: list[Seat], applications: list[Application], by, now: dt.datetime) -> list[Stage]:
+    """Every rule on the rows as just read; the stage of each seat. Refusals here cost no lock."""
+    block_check(by)
+    if not all(application.claimant_verified for application in applications):
+        raise NotAllowed("not_your_child", _("Only the child's verified legal representative may act for the child."))
     if len(applications) > 1:
         _check_twins(applications)
         if len({seat.group_id for seat in seats}) != 1:
@@ -135,37 +153,59 @@ def seats_claim(*, seats: list[Seat], applications: list[Application], by, reque
     if city.in_august_pause(clock.local_date(now)):
         raise Conflict("paused", _("Groups are moving up a year in August: no referrals are issued until it ends."))
     for application in applications:
-        _check_application(application, now)
-    # A seat someone already holds is refused before any transaction or lock: in a rush most claims
-    # are these (docs/performance.md). Read fresh here; the check under the lock stays the authority.
-    if Seat.objects.filter(pk__in=[seat.pk for seat in seats]).exclude(state__in=_NOT_YET_TAKEN).exists():
-        raise Conflict("seat_taken", _("This seat has just been taken or withdrawn. Choose another one."))
+        _check_application(application.state, application.stop_listed_until, application.holds_referral, now)
+    stages = []
+    for seat, application in zip(seats, applications, strict=True):
+        _check_match(seat, application)
+        stages.append(_check_seat_open(seat, now))
+    for stage, application in zip(stages, applications, strict=True):
+        if stage == Stage.PRIORITY:
+            _check_turn(application, now)
+    return stages
+
+
+def seats_claim(*, seats: list[Seat], applications: list[Application], by, request=None) -> list[Referral]:
+    """Claim seats for one child, or for twins together in one group (R-S-7): all or nothing.
+
+    Only the seats' ids are taken from `seats`; `applications` best come from claim_applications
+    (other ones are read again here)."""
+    if len(seats) != len(applications) or not seats:
+        raise ServiceError("claim_shape", _("Claim one seat for each child."))
+    if len({s.pk for s in seats}) != len(seats) or len({a.pk for a in applications}) != len(applications):
+        raise ServiceError("claim_shape", _("Claim one seat for each child."))
+    if not all(hasattr(application, "claimant_verified") for application in applications):
+        fresh = {application.pk: application for application in claim_applications([a.pk for a in applications], by)}
+        if len(fresh) != len(applications):
+            raise Conflict("application_closed", _("This application is no longer in the queue."))
+        applications = [fresh[application.pk] for application in applications]
+    # Read fresh whatever the objects given hold: this read is what the checks before the lock judge.
+    fresh_seats = Seat.objects.select_related("group__kindergarten").in_bulk([seat.pk for seat in seats])
+    if len(fresh_seats) != len(seats):
+        raise ServiceError("not_found", _("No such seat."), status=404)
+    # The n-th seat goes to the n-th child; sorting the pairs locks in pk order.
+    pairs = sorted(((fresh_seats[s.pk], a) for s, a in zip(seats, applications, strict=True)), key=lambda p: p[0].pk)
+    now = clock.now()
+    _precheck([s for s, _a in pairs], [a for _s, a in pairs], by, now)
     try:
         with transaction.atomic(durable=True):
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-            locked_applications = list(
-                Application.objects.select_for_update(of=("self",))
-                .filter(pk__in=[a.pk for a in applications])
-                .select_related("child", "city")
-                .order_by("pk")
-            )
-            locked_seats = _lock_seats([seat.pk for seat in seats])
-            if len(locked_seats) != len(seats):
-                raise Conflict("seat_taken", _("This seat has just been taken or withdrawn. Choose another one."))
-            issued = _issue(locked_seats, locked_applications, by=by, at=clock.now())
+            at = clock.now()
+            _lock_applications([a.pk for a in applications], at)
+            locked = {seat.pk: seat for seat in _lock_seats([seat.pk for seat, _a in pairs])}
+            if len(locked) != len(pairs):
+                raise _seat_taken()
+            issued = _issue(pairs, locked, by=by, at=at)
             audit_record(
                 actor=by,
                 action="referral.issue",
                 obj=issued[0],
-                city=city,
+                city=applications[0].city,
                 request=request,
-                data={"referrals": [r.number for r in issued], "seats": [s.pk for s in locked_seats]},
+                data={"referrals": [r.number for r in issued], "seats": [s.pk for s, _a in pairs]},
             )
-    except IntegrityError:
+    except IntegrityError as error:
         # The constraints caught what the checks should have: report it as the clear outcome it is.
-        raise Conflict("seat_taken", _("This seat has just been taken or withdrawn. Choose another one.")) from None
+        constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+        raise (_has_referral() if constraint == "referral_one_active_per_child" else _seat_taken()) from None
     except OperationalError as error:
         if getattr(error.__cause__, "pgcode", None) == "55P03":  # lock_not_available
             raise Busy("busy", _("Many parents are claiming right now. Please try again in a moment.")) from None
@@ -177,16 +217,57 @@ def seats_claim(*, seats: list[Seat], applications: list[Application], by, reque
     return issued
 
 
-def _issue(seats: list[Seat], applications: list[Application], *, by, at: dt.datetime) -> list[Referral]:
-    batch = uuid.uuid4() if len(seats) > 1 else None
+# Only placeholders (and the lock clause) are formatted into these statements.
+_LOCK_APPLICATIONS_SQL = """
+SELECT a.id, a.state, a.stop_listed_until,
+    EXISTS (SELECT 1 FROM placement_referral r WHERE r.child_id = a.child_id AND r.state = 'issued')
+    AS holds_referral
+FROM placement_application a WHERE a.id IN ({marks}) ORDER BY a.id {lock}
+"""
+_LOCK_SEATS_SQL = """
+SELECT id, state, published_at, priority_from, general_from FROM vacancies_seat
+WHERE id IN ({marks}) ORDER BY id {lock}
+"""
+
+
+def _marks(values: list) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _lock_applications(pks: list[int], at: dt.datetime) -> None:
+    """Lock the applications, then check them again: a withdrawal, a stop-list or another claim of
+    the same child may have landed since they were read."""
+    if connection.vendor == "postgresql":
+        # One round trip: the lock timeout for this transaction, then the lock itself.
+        sql = f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}';" + _LOCK_APPLICATIONS_SQL.format(
+            marks=_marks(pks), lock="FOR UPDATE OF a"
+        )
+    else:
+        sql = _LOCK_APPLICATIONS_SQL.format(marks=_marks(pks), lock="")
+    # raw() for the fields' converters (SQLite keeps timestamps as text).
+    rows = list(Application.objects.raw(sql, pks))
+    if len(rows) != len(pks):
+        raise Conflict("application_closed", _("This application is no longer in the queue."))
+    for row in rows:
+        _check_application(row.state, row.stop_listed_until, row.holds_referral, at)
+
+
+def _lock_seats(seat_ids: list[int]) -> list[Seat]:
+    """The lock that makes a claim safe, with the seats' state as it now is; tests switch it off
+    to show what it prevents."""
+    lock = "FOR UPDATE" if connection.features.has_select_for_update else ""
+    return list(Seat.objects.raw(_LOCK_SEATS_SQL.format(marks=_marks(seat_ids), lock=lock), seat_ids))
+
+
+def _issue(pairs, locked: dict[int, Seat], *, by, at: dt.datetime) -> list[Referral]:
+    batch = uuid.uuid4() if len(pairs) > 1 else None
     issued = []
-    for seat, application in zip(seats, applications, strict=True):
-        _check_application(application, at)
-        _check_match(seat, application)
+    for seat, application in pairs:
+        now = locked[seat.pk]
+        seat.state, seat.published_at = now.state, now.published_at
+        seat.priority_from, seat.general_from = now.priority_from, now.general_from
         stage = _check_seat_open(seat, at)
-        if Referral.objects.filter(child_id=application.child_id, state=Referral.State.ISSUED).exists():
-            raise Conflict("has_referral", _("The child already holds a referral; enrol or refuse it first."))
-        position = _check_turn(seat, application, at) if stage == Stage.PRIORITY else None
+        position = _check_turn(application, at) if stage == Stage.PRIORITY else None
         city = application.city
         referral = Referral.objects.create(
             number=uuid.uuid4().hex[:24],
@@ -200,8 +281,13 @@ def _issue(seats: list[Seat], applications: list[Application], *, by, at: dt.dat
         )
         # The public number follows the row's id: short, unique, and it tells nothing about the seat.
         referral.number = f"{city.code}-{clock.local_date(at):%y}-{referral.pk:07d}"
-        Referral.objects.filter(pk=referral.pk).update(number=referral.number)
-        Seat.objects.filter(pk=seat.pk).update(state=Seat.State.CLAIMED, claimed_at=at)
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE placement_referral SET number = %s WHERE id = %s", [referral.number, referral.pk])
+            cursor.execute(
+                "UPDATE vacancies_seat SET state = %s, claimed_at = %s WHERE id = %s",
+                [Seat.State.CLAIMED, at, seat.pk],
+            )
+        seat.state, seat.claimed_at = Seat.State.CLAIMED, at
         SeatEvent.objects.create(
             seat=seat,
             kind=SeatEvent.Kind.CLAIMED,
