@@ -90,6 +90,13 @@ def profile(plan: dict, claims: int, output: str | None) -> None:
     pstats.Stats(cpu_profile, stream=buffer).sort_stats("tottime").print_stats(30)
     print("CPU by function (50 claims, own time):")
     print("\n".join(buffer.getvalue().splitlines()[:45]))
+    buffer = io.StringIO()
+    pstats.Stats(cpu_profile, stream=buffer).sort_stats("cumulative").print_stats(
+        r"(indigo|accounts|placement|vacancies|celery/app/task|rest_framework/(views|serializers)|sessions/backends|auth/__init__)",
+        60,
+    )
+    print("CPU by function (50 claims, with callees, the portal's own and the main libraries' entry points):")
+    print("\n".join(buffer.getvalue().splitlines()[:75]))
     parents = parents[50:]
 
     from pyinstrument import Profiler

@@ -373,6 +373,11 @@ def run_mode(mode: str, args, template: str) -> bool:
         loadgen("fixed", {**base, "path": "/api/v1/me/children/", "headers": cookie, "requests": warm}, 120)
         trivial = summarize(loadgen("fixed", {**base, "path": "/healthz", "requests": args.healthz_requests}, 300))
         log(f"/healthz: {trivial['rate']:.0f} requests/s, p99 {trivial['p99']:.1f} ms")
+        # The floor under any signed-in request (session, account, block check, DRF, one small query):
+        # what a claim's ratio could reach if taking the seat itself cost nothing (docs/performance.md).
+        me = {**base, "path": "/api/v1/me/", "headers": cookie, "requests": max(warm, args.healthz_requests // 4)}
+        signed_in = summarize(loadgen("fixed", me, 300))
+        log(f"/api/v1/me/: {signed_in['rate']:.0f} requests/s, p99 {signed_in['p99']:.1f} ms")
         started = time.monotonic()
         result = loadgen(
             "claims",
@@ -402,6 +407,10 @@ def run_mode(mode: str, args, template: str) -> bool:
         f"p50 {trivial['p50']:.1f} ms, p99 {trivial['p99']:.1f} ms"
     )
     print(f"ratio claims/healthz  {ratio:.2f}")
+    print(
+        f"signed-in floor       GET /api/v1/me/ {signed_in['rate']:.1f}/s, p99 {signed_in['p99']:.1f} ms, "
+        f"ratio to /healthz {signed_in['rate'] / trivial['rate'] if trivial['rate'] else 0:.2f}"
+    )
     print(
         f"SQL checks            seats with two live referrals {checks['double_seats']}, children with two "
         f"{checks['double_children']}, seats placed {checks['placed']}/{checks['seats']}, acknowledged claims "

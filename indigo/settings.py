@@ -199,7 +199,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 def _cache(url: str) -> dict:
     if url.startswith(("redis://", "rediss://")):
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        return {"BACKEND": "indigo.cache.RedisCache", "LOCATION": url}
     if url == "locmem://":
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "indigo"}
     raise ImproperlyConfigured(f"CACHE_URL={url!r}: use redis://host:6379/N (production) or locmem:// (demo).")
