@@ -44,8 +44,8 @@ class Scope:
     ELIGIBLE = "eligible"
 
 
-_QUEUE_SQL = """
-WITH base AS (
+# The applications a question counts and their tier, as of %(at)s. The reference for every ranking below.
+_BASE_SQL = """
     SELECT a.id, a.filed_at,
         CASE
             WHEN EXISTS (SELECT 1 FROM placement_privilege p
@@ -69,7 +69,10 @@ WITH base AS (
       AND NOT EXISTS (SELECT 1 FROM placement_referral r WHERE r.application_id = a.id AND r.issued_at <= %(at)s
                       AND (r.closed_at IS NULL OR r.closed_at > %(at)s))
       {eligible}
-),
+"""
+
+_QUEUE_TEMPLATE = """
+WITH base AS ({base}),
 ranked AS (
     SELECT id, filed_at, tier, ROW_NUMBER() OVER (PARTITION BY tier ORDER BY filed_at, id) AS k FROM base
 ),
@@ -86,6 +89,7 @@ ordered AS (
 )
 SELECT id, tier, position FROM ordered {where} ORDER BY position
 """
+_QUEUE_SQL = _QUEUE_TEMPLATE.format(base=_BASE_SQL, where="{where}")
 
 # Out: a child with a verified link from a blocked account and none from an unblocked one.
 # Written from the (few) active blocks outwards: the equivalent "no verified link OR an unblocked
@@ -104,6 +108,19 @@ _ELIGIBLE_SQL = """
 """
 
 
+def _params(market: Market, city: City, at: dt.datetime) -> dict:
+    return {
+        "city": market.city_id,
+        "cohort": market.cohort,
+        "language": market.language,
+        "group_type": market.group_type,
+        "at": at,
+        "today": clock.local_date(at),
+        "privileged": city.interleave_privileged,
+        "general": city.interleave_general,
+    }
+
+
 def _run(
     market: Market,
     *,
@@ -114,16 +131,7 @@ def _run(
     limit: int | None = None,
     upto_id: int | None = None,
 ) -> list[tuple[int, int, int]]:
-    params = {
-        "city": market.city_id,
-        "cohort": market.cohort,
-        "language": market.language,
-        "group_type": market.group_type,
-        "at": at,
-        "today": clock.local_date(at),
-        "privileged": city.interleave_privileged,
-        "general": city.interleave_general,
-    }
+    params = _params(market, city, at)
     where = ""
     if only_id is not None:
         where = "WHERE id = %(only_id)s"
@@ -158,6 +166,88 @@ def queue_position(
     return rows[0][2] if rows else None
 
 
+# ---------------------------------------------------------------------------------------------------
+# Fast answers for one child. Ranking the whole market (above) costs 60–200 ms at city scale; one
+# child's rank follows from counts, because the R-Q-2 order is a formula of each list's index:
+# the k-th first-priority child sits at (cycle (k-1) div p, slot (k-1) mod p), the j-th general one
+# at ((j-1) div g, p + (j-1) mod g), and (cycle, slot) pairs never tie. So a first-priority child with
+# k-1 of its list ahead has ahead of it every extraordinary child, those k-1, and the general children
+# of the earlier cycles, min(G, ((k-1) div p) * g); a general child with j-1 ahead has the
+# first-priority children of its own and earlier cycles, min(P, ((j-1) div g + 1) * p). A list that
+# runs out is what the min() says. tests/placement/test_queue_fast.py checks all this against
+# _QUEUE_SQL on random markets.
+
+# _BASE_SQL with each privilege test written as an uncorrelated IN (the same condition as its EXISTS):
+# PostgreSQL hashes the privileges once instead of probing them twice per application of the market.
+_COUNTING_PRIVILEGES = """SELECT p.application_id FROM placement_privilege p
+                   JOIN placement_privilegecategory c ON c.id = p.category_id
+                   WHERE p.claimed_at <= %(at)s
+                     AND (p.state IN ('pending', 'confirmed') OR p.decided_at > %(at)s)
+                     AND (p.expires_on IS NULL OR p.expires_on >= %(today)s) AND c.tier = '{tier}'"""
+_HASHED_BASE_TEMPLATE = """
+    SELECT a.id, a.filed_at,
+        CASE WHEN a.id IN ({extraordinary}) THEN 0
+             WHEN a.id IN ({first}) THEN 1
+             ELSE 2
+        END AS tier
+    FROM placement_application a
+    WHERE a.city_id = %(city)s AND a.cohort = %(cohort)s AND a.language = %(language)s
+      AND a.group_type = %(group_type)s AND a.filed_at <= %(at)s
+      AND (a.state = 'active' OR a.closed_at > %(at)s)
+      AND NOT EXISTS (SELECT 1 FROM placement_referral r WHERE r.application_id = a.id AND r.issued_at <= %(at)s
+                      AND (r.closed_at IS NULL OR r.closed_at > %(at)s))
+      {eligible}
+"""
+_HASHED_BASE_SQL = _HASHED_BASE_TEMPLATE.format(
+    extraordinary=_COUNTING_PRIVILEGES.format(tier="extraordinary"),
+    first=_COUNTING_PRIVILEGES.format(tier="first"),
+    eligible="{eligible}",
+)
+
+# Per tier: how many the question counts, how many of them come before the child (filing time, then
+# id), and whether the child is one of them. One pass over the market, no sort, no window. The child's
+# filing time is read from its row: SQLite compares timestamps as text, in the format it stored.
+_COUNTS_TEMPLATE = """
+SELECT tier, count(*), count(*) FILTER (WHERE (filed_at, id) < ((SELECT filed_at FROM placement_application
+                                                                 WHERE id = %(id)s), %(id)s)),
+       max(CASE WHEN id = %(id)s THEN 1 ELSE 0 END)
+FROM ({base}) AS base
+GROUP BY tier
+"""
+_COUNTS_SQL = _COUNTS_TEMPLATE.format(base=_HASHED_BASE_SQL)
+
+
+def _prefixes(tier: int, before: int, sizes: tuple[int, int, int], p: int, g: int) -> tuple[int, int, int]:
+    """How many of each list stand ahead of a child of `tier` with `before` of its own list ahead."""
+    extraordinary, first, general = sizes
+    if tier == EXTRAORDINARY:
+        return before, 0, 0
+    if tier == FIRST:
+        return extraordinary, before, min(general, before // p * g)
+    return extraordinary, min(first, (before // g + 1) * p), before
+
+
+def _rank(application: Application, scope: str, at: dt.datetime) -> int | None:
+    """queue_position() from counts: the same answer in one pass over the market."""
+    city = application.city
+    params = _params(Market.of(application), city, at)
+    params.update(id=application.pk)
+    sql = _COUNTS_SQL.format(eligible=_ELIGIBLE_SQL if scope == Scope.ELIGIBLE else "")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    sizes = [0, 0, 0]
+    mine = None
+    for tier, count, before, is_mine in rows:
+        sizes[tier] = count
+        if is_mine:
+            mine = tier, before
+    if mine is None:
+        return None
+    tier, before = mine
+    return sum(_prefixes(tier, before, tuple(sizes), city.interleave_privileged, city.interleave_general)) + 1
+
+
 @dataclasses.dataclass
 class PositionReport:
     """R-Q-3: where the child stands, where it stood at the previous protocol, and why it moved."""
@@ -170,24 +260,40 @@ class PositionReport:
 
 
 def _ahead(application: Application, at: dt.datetime) -> tuple[int | None, set[int]]:
-    # One query, not a position query then an "ahead" query: each ranks the whole market (docs/performance.md).
+    # The position and everyone ahead in one query over the market.
     rows = _run(Market.of(application), city=application.city, scope=Scope.WAITING, at=at, upto_id=application.pk)
     if not rows or rows[-1][0] != application.pk:
         return None, set()
     return rows[-1][2], {row[0] for row in rows[:-1]}
 
 
-def position_report(*, application: Application, at: dt.datetime | None = None) -> PositionReport:
-    from placement.models import Privilege, Referral
+def previous_cutoff(application: Application, at: dt.datetime) -> dt.datetime | None:
     from vacancies.models import Protocol
 
-    at = at or clock.now()
-    then_at = (
+    return (
         Protocol.objects.filter(city_id=application.city_id, cutoff__lt=at)
         .order_by("-cutoff")
         .values_list("cutoff", flat=True)
         .first()
     )
+
+
+def position_report(*, application: Application, at: dt.datetime | None = None) -> PositionReport:
+    """R-Q-3 for one child. On PostgreSQL from the queue kept at the previous protocol and what changed
+    since (placement/positions.py, a few ms at city scale); elsewhere (the SQLite demo) by ranking the
+    market at both moments, which gives the same report."""
+    if connection.vendor == "postgresql":
+        from placement.positions import position_report_from_cutoff
+
+        return position_report_from_cutoff(application=application, at=at or clock.now())
+    return position_report_ranked(application=application, at=at or clock.now())
+
+
+def position_report_ranked(*, application: Application, at: dt.datetime) -> PositionReport:
+    """The report from two rankings of the whole market: the definition the fast one is tested against."""
+    from placement.models import Privilege, Referral
+
+    then_at = previous_cutoff(application, at)
     now, ahead_now = _ahead(application, at)
     if then_at is None:
         return PositionReport(now=now, then=None, then_at=None, reasons={})
@@ -197,8 +303,7 @@ def position_report(*, application: Application, at: dt.datetime | None = None) 
     def count(code: str) -> None:
         reasons[code] = reasons.get(code, 0) + 1
 
-    gone = ahead_then - ahead_now
-    came = ahead_now - ahead_then
+    gone, came = ahead_then - ahead_now, ahead_now - ahead_then
     placed = set(
         Referral.objects.filter(application_id__in=gone, issued_at__gt=then_at).values_list("application_id", flat=True)
     )
@@ -209,12 +314,14 @@ def position_report(*, application: Application, at: dt.datetime | None = None) 
     )
     for pk in gone:
         count("placed" if pk in placed else "removed" if pk in closed else "privilege_removed")
-    privileges = {
-        row["application_id"]: row
-        for row in Privilege.objects.filter(application_id__in=came).values(
-            "application_id", "claimed_at", "category__tier"
-        )
-    }
+    # The privilege that explains an arrival is the latest claimed one (ties: the latest row).
+    privileges = {}
+    for row in (
+        Privilege.objects.filter(application_id__in=came)
+        .order_by("claimed_at", "pk")
+        .values("application_id", "claimed_at", "category__tier")
+    ):
+        privileges[row["application_id"]] = row
     filed_after = set(Application.objects.filter(pk__in=came, filed_at__gt=then_at).values_list("pk", flat=True))
     for pk in came:
         privilege = privileges.get(pk)
@@ -254,5 +361,5 @@ def priority_turn(*, application: Application, at: dt.datetime | None = None) ->
         general_from__gt=at,
     ).count()
     allowed = int(in_priority * city.priority_pool_factor)
-    rank = queue_position(application=application, scope=Scope.ELIGIBLE, at=at)
-    return Turn(rank=rank, allowed=allowed)
+    # From counts, not queue_position(): the same rank without sorting the market (see _prefixes).
+    return Turn(rank=_rank(application, Scope.ELIGIBLE, at), allowed=allowed)

@@ -134,3 +134,18 @@ def notify_turns(at: str | None = None) -> int:
 
             sent += _send(application.child_id, render)
     return sent
+
+
+@shared_task(name="placement.tasks.prepare_positions")
+def prepare_positions(city_id: int, cutoff: str) -> int:
+    """After a protocol: rank every market at its cutoff into the cache, so the first parent of each
+    market to look at the position does not wait for it (placement/positions.py). Queued by the
+    18:00 job a little after the cutoff; on SQLite (the demo) positions are ranked per request."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0
+    from placement.positions import position_queues_prepare
+
+    city = City.objects.get(pk=city_id)
+    return position_queues_prepare(city=city, cutoff=dt.datetime.fromisoformat(cutoff))

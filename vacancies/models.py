@@ -145,6 +145,9 @@ class Kindergarten(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["city", "name_ru"], name="kindergarten_unique_name_in_city"),
         ]
+        # The vacancy registry's order (vacancies.selectors.registry_seats): a city's kindergartens
+        # by number, walked in index order so a page stops after its rows instead of sorting them all.
+        indexes = [models.Index(fields=["city", "number", "id"], name="kindergarten_registry_idx")]
 
     def __str__(self) -> str:
         return self.name
@@ -245,6 +248,14 @@ class Seat(models.Model):
         indexes = [
             models.Index(fields=["state", "group"], name="seat_state_group_idx"),
             models.Index(fields=["group", "state"], name="seat_group_state_idx"),
+            # The vacancy registry's page walk: a group's open seats in id order, with the access
+            # times its stage filter compares, from a small index (~10,000 of Almaty's 60,000 seats).
+            models.Index(
+                fields=["group", "id"],
+                include=["priority_from", "general_from"],
+                condition=Q(state="open"),
+                name="seat_open_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,6 +6,7 @@ import logging
 from celery import shared_task
 
 from indigo import clock
+from placement.tasks import prepare_positions
 from vacancies.models import City
 from vacancies.protocol import protocols_catch_up
 from vacancies.services import access_moves_record
@@ -25,6 +26,9 @@ def publish_protocols(at: str | None = None) -> dict:
     for city in City.objects.order_by("pk"):
         protocols = protocols_catch_up(city=city, until=until)
         published[city.slug] = [protocol.day.isoformat() for protocol in protocols]
+        if protocols:
+            # Once the cutoff has settled (claims stamped just before it have committed).
+            prepare_positions.apply_async((city.pk, protocols[-1].cutoff.isoformat()), countdown=90)
         log.info("Protocols for %s: %s", city.slug, published[city.slug] or "none due")
     return published
 

@@ -54,7 +54,34 @@ def test_it_uses_redis_for_the_cache_when_asked():
     result = manage(
         "shell",
         "-c",
-        "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])",
+        "from django.conf import settings; print(settings.CACHES['default']['BACKEND'], settings.SESSION_ENGINE)",
         CACHE_URL="redis://127.0.0.1:6379/14",
     )
-    assert result.stdout.strip().splitlines()[-1] == "django.core.cache.backends.redis.RedisCache", result.stderr
+    # Django's Redis cache keeping its client (indigo/cache.py), and sessions read from it.
+    backend, sessions = result.stdout.strip().splitlines()[-1].split()
+    assert backend == "indigo.cache.RedisCache", result.stderr
+    assert sessions == "django.contrib.sessions.backends.cached_db"
+
+
+def test_it_keeps_sessions_in_the_database_with_a_per_process_cache():
+    command = "from django.conf import settings; print(settings.SESSION_ENGINE)"
+    result = manage("shell", "-c", command, CACHE_URL="locmem://")
+    assert result.stdout.strip().splitlines()[-1] == "django.contrib.sessions.backends.db", result.stderr
+
+
+def test_the_redis_cache_answers_with_one_client_per_pool():
+    from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
+
+    from indigo.cache import RedisCache
+
+    cache = RedisCache("redis://127.0.0.1:6379/14", {"KEY_PREFIX": "indigo-test-client"})
+    assert isinstance(cache, DjangoRedisCache)
+    cache.set("k", {"a": 1}, 30)
+    assert cache.add("k", 2, 30) is False
+    assert cache.get("k") == {"a": 1}
+    cache.delete("n")
+    assert cache.add("n", 0, 30) is True
+    assert cache.incr("n") == 1
+    assert cache._cache.get_client() is cache._cache.get_client()
+    cache.delete_many(["k", "n"])
+    assert cache.get("k") is None
