@@ -345,11 +345,11 @@ class Turn:
         return self.rank is not None and self.rank <= self.allowed
 
 
-def priority_turn(*, application: Application, at: dt.datetime | None = None) -> Turn:
-    """R-S-6: the child's rank among eligible children against the seats now in priority access."""
+def priority_seats(*, application: Application, at: dt.datetime) -> int:
+    """How many children of the application's market may claim now: its seats in priority access
+    times the city's pool factor (R-S-6)."""
     from vacancies.models import Seat
 
-    at = at or clock.now()
     city = application.city
     in_priority = Seat.objects.filter(
         state=Seat.State.OPEN,
@@ -360,6 +360,12 @@ def priority_turn(*, application: Application, at: dt.datetime | None = None) ->
         priority_from__lte=at,
         general_from__gt=at,
     ).count()
-    allowed = int(in_priority * city.priority_pool_factor)
+    return int(in_priority * city.priority_pool_factor)
+
+
+def priority_turn(*, application: Application, at: dt.datetime | None = None) -> Turn:
+    """R-S-6: the child's rank among eligible children against the seats now in priority access."""
+    at = at or clock.now()
+    allowed = priority_seats(application=application, at=at)
     # From counts, not queue_position(): the same rank without sorting the market (see _prefixes).
     return Turn(rank=_rank(application, Scope.ELIGIBLE, at), allowed=allowed)

@@ -20,6 +20,18 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _exact_turns(settings):
+    """Tests change the queue and claim within one frozen moment: every turn is checked exactly,
+    except where a test turns the snapshots of placement/turns.py on."""
+    from placement.turns import turn_snapshots_clear
+
+    settings.TURN_SNAPSHOT_MS = 0
+    turn_snapshots_clear()
+    yield
+    turn_snapshots_clear()
+
+
 @pytest.fixture
 def city(db):
     return CityFactory(slug="temirtau", code="TMT", name_kk="Теміртау", name_ru="Темиртау", name_en="Temirtau")

@@ -28,9 +28,10 @@ from indigo import clock
 from indigo.errors import Busy, Conflict, NotAllowed, ServiceError
 from indigo.workdays import WorkingCalendar
 from placement.models import Application, Referral
-from placement.queue import priority_turn
+from placement.queue import Turn, priority_turn
 from placement.services.guards import block_check
 from placement.services.referrals import referral_public_facts
+from placement.turns import turn_snapshot
 from vacancies.access import Stage, stage_at
 from vacancies.models import Seat, SeatEvent
 
@@ -109,9 +110,8 @@ def _check_seat_open(seat: Seat, at: dt.datetime) -> Stage:
     return stage
 
 
-def _check_turn(application: Application, at: dt.datetime) -> int | None:
+def _check_turn(turn: Turn) -> int | None:
     """R-S-6: in priority access the child's rank must be within the seats now in priority access."""
-    turn = priority_turn(application=application, at=at)
     if not turn.has_come:
         raise Conflict(
             "not_your_turn",
@@ -160,7 +160,10 @@ def _precheck(seats: list[Seat], applications: list[Application], by, now: dt.da
         stages.append(_check_seat_open(seat, now))
     for stage, application in zip(stages, applications, strict=True):
         if stage == Stage.PRIORITY:
-            _check_turn(application, now)
+            # A refusal may come from the market's snapshot of a moment ago (placement/turns.py); a claim
+            # let through is decided exactly under the lock.
+            turn = turn_snapshot(application=application, at=now) or priority_turn(application=application, at=now)
+            _check_turn(turn)
     return stages
 
 
@@ -267,7 +270,7 @@ def _issue(pairs, locked: dict[int, Seat], *, by, at: dt.datetime) -> list[Refer
         seat.state, seat.published_at = now.state, now.published_at
         seat.priority_from, seat.general_from = now.priority_from, now.general_from
         stage = _check_seat_open(seat, at)
-        position = _check_turn(application, at) if stage == Stage.PRIORITY else None
+        position = _check_turn(priority_turn(application=application, at=at)) if stage == Stage.PRIORITY else None
         city = application.city
         referral = Referral.objects.create(
             number=uuid.uuid4().hex[:24],

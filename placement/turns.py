@@ -1,0 +1,67 @@
+"""Refusing "not your turn" quickly (R-S-6) when a market in priority access is rushed.
+
+Every claim in priority access needs the child's rank among the eligible children of its market,
+one pass over the market (30–50 ms at city scale, placement.queue.priority_turn); in a rush most
+of those claims are refusals. So each process keeps, per market, the whole eligible ranking and the
+seats in priority access as they were at most TURN_SNAPSHOT_MS ago, and refuses from it. Only a
+refusal is decided from the snapshot: a claim it lets through is checked exactly under the lock
+(placement.services.claims), so no referral is ever issued out of turn. What staleness can do is
+refuse a child that came into turn within that last moment (someone ahead withdrew); the parent
+tries again a second later.
+"""
+
+import dataclasses
+import datetime as dt
+import threading
+import time
+
+from django.conf import settings
+
+from placement.models import Application
+from placement.queue import Market, Scope, Turn, priority_seats, queue_ordered
+
+
+@dataclasses.dataclass(frozen=True)
+class _Snapshot:
+    taken: float  # time.monotonic() when it was read
+    at: dt.datetime  # the moment it describes
+    ranks: dict[int, int]  # application id → rank among the eligible
+    allowed: int
+
+    def fresh(self, at: dt.datetime, max_age: float) -> bool:
+        return time.monotonic() - self.taken <= max_age and abs((at - self.at).total_seconds()) <= max_age
+
+
+_snapshots: dict[Market, _Snapshot] = {}
+_guard = threading.Lock()
+_reading: dict[Market, threading.Lock] = {}
+
+
+def _read(application: Application, market: Market, at: dt.datetime) -> _Snapshot:
+    taken = time.monotonic()
+    ranking = queue_ordered(market=market, city=application.city, scope=Scope.ELIGIBLE, at=at)
+    ranks = {application_id: position for application_id, _tier, position in ranking}
+    allowed = priority_seats(application=application, at=at)
+    return _Snapshot(taken=taken, at=at, ranks=ranks, allowed=allowed)
+
+
+def turn_snapshot(*, application: Application, at: dt.datetime) -> Turn | None:
+    """The child's turn as of at most TURN_SNAPSHOT_MS ago; None when snapshots are off."""
+    max_age = settings.TURN_SNAPSHOT_MS / 1000
+    if max_age <= 0:
+        return None
+    market = Market.of(application)
+    snapshot = _snapshots.get(market)
+    if snapshot is None or not snapshot.fresh(at, max_age):
+        with _guard:
+            lock = _reading.setdefault(market, threading.Lock())
+        # One thread of the process reads the market; the others wait for its snapshot, not a second read.
+        with lock:
+            snapshot = _snapshots.get(market)
+            if snapshot is None or not snapshot.fresh(at, max_age):
+                snapshot = _snapshots[market] = _read(application, market, at)
+    return Turn(rank=snapshot.ranks.get(application.pk), allowed=snapshot.allowed)
+
+
+def turn_snapshots_clear() -> None:
+    _snapshots.clear()
