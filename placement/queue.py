@@ -366,6 +366,8 @@ def priority_seats(*, application: Application, at: dt.datetime) -> int:
 def priority_turn(*, application: Application, at: dt.datetime | None = None) -> Turn:
     """R-S-6: the child's rank among eligible children against the seats now in priority access."""
     at = at or clock.now()
+    # Seats before rank: a claim committing in between lowers both, so in this order the answer can
+    # only favour the child (as if fewer children were still ahead), never wrong it.
     allowed = priority_seats(application=application, at=at)
     # From counts, not queue_position(): the same rank without sorting the market (see _prefixes).
     return Turn(rank=_rank(application, Scope.ELIGIBLE, at), allowed=allowed)

@@ -39,9 +39,12 @@ _reading: dict[Market, threading.Lock] = {}
 
 def _read(application: Application, market: Market, at: dt.datetime) -> _Snapshot:
     taken = time.monotonic()
+    # The seats first, then the ranking: claims committing in between lower both, and read in this
+    # order a child can only look further ahead than it is, never behind (read the other way round,
+    # the last children in turn were refused in the priority rush: docs/performance.md).
+    allowed = priority_seats(application=application, at=at)
     ranking = queue_ordered(market=market, city=application.city, scope=Scope.ELIGIBLE, at=at)
     ranks = {application_id: position for application_id, _tier, position in ranking}
-    allowed = priority_seats(application=application, at=at)
     return _Snapshot(taken=taken, at=at, ranks=ranks, allowed=allowed)
 
 
