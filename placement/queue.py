@@ -348,11 +348,17 @@ class Turn:
 def priority_seats(*, application: Application, at: dt.datetime) -> int:
     """How many children of the application's market may claim now: its seats in priority access
     times the city's pool factor (R-S-6)."""
+    from django.db.models import Q
+
     from vacancies.models import Seat
 
     city = application.city
+    # As of `at`, like the ranking it is compared with: a seat claimed after `at` was still open then,
+    # just as its child was still waiting. Counting it as taken while the ranking still counts the child
+    # put the last children in turn one place outside it whenever a claim committed meanwhile.
+    open_at = Q(state=Seat.State.OPEN) | Q(state=Seat.State.CLAIMED, claimed_at__gt=at)
     in_priority = Seat.objects.filter(
-        state=Seat.State.OPEN,
+        open_at,
         group__kindergarten__city_id=city.pk,
         group__cohort=application.cohort,
         group__language=application.language,
@@ -367,7 +373,7 @@ def priority_turn(*, application: Application, at: dt.datetime | None = None) ->
     """R-S-6: the child's rank among eligible children against the seats now in priority access."""
     at = at or clock.now()
     # Seats before rank: a claim committing in between lowers both, so in this order the answer can
-    # only favour the child (as if fewer children were still ahead), never wrong it.
+    # only favour the child (as if a seat just taken were still free), never wrong it.
     allowed = priority_seats(application=application, at=at)
     # From counts, not queue_position(): the same rank without sorting the market (see _prefixes).
     return Turn(rank=_rank(application, Scope.ELIGIBLE, at), allowed=allowed)

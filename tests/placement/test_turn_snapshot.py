@@ -77,3 +77,15 @@ def test_snapshots_are_off_at_zero(city, open_seats, settings):
     [_seat] = open_seats(1)
     _user, application = family(city, 1)
     assert turn_snapshot(application=application, at=MONDAY) is None
+
+
+def test_a_claim_after_the_moment_asked_counts_neither_its_seat_nor_its_child(city, open_seats):
+    """The turn is a question as of one moment: seats and children both as they were then."""
+    seats = open_seats(2)
+    first_user, first = family(city, 1)
+    _user, second = family(city, 2)
+    claim(first_user, first, seats[0], when=MONDAY + dt.timedelta(seconds=1))
+    then = priority_turn(application=second, at=MONDAY)
+    assert (then.rank, then.allowed) == (2, 2)
+    now = priority_turn(application=second, at=MONDAY + dt.timedelta(seconds=2))
+    assert (now.rank, now.allowed) == (1, 1)
