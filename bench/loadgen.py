@@ -118,8 +118,9 @@ async def claims(plan: dict) -> dict:
     refusal they look again: a shared view of the taken seats, refreshed once a second as a registry
     page would be, plus what they learnt themselves. In priority access a parent told "not your turn"
     stops; when the rush is over, the refused parents nearest the front try once more, in queue
-    order, while seats are left (placing a privileged child moves the 1:3 interleave, so a few
-    children cross the line during the rush).
+    order, while seats are left (up to a thousand of them). Placing a privileged child moves the 1:3
+    interleave, so during the rush a few general children at the line drop out of turn and as many
+    privileged children from behind it come in; the sweep is those coming back to look.
     """
     port, concurrency = plan["port"], plan["concurrency"]
     retries, deadline = plan.get("retries", 12), time.monotonic() + plan.get("max_seconds", 600)
@@ -182,7 +183,7 @@ async def claims(plan: dict) -> dict:
                 continue
             if answer.code == "not_your_turn" and not sweep:
                 not_turn.append(parent)
-            outcome[f"stopped {answer.status} {answer.code}"] += 1
+            outcome[f"{'refused again in sweep' if sweep else 'stopped'} {answer.status} {answer.code}"] += 1
             return
         outcome["gave_up_retries"] += 1
 
@@ -196,7 +197,7 @@ async def claims(plan: dict) -> dict:
     swept = 0
     for parent in sorted(not_turn, key=lambda p: p.get("rank") or 10**9):
         left = len(seats) - len(taken_now)
-        if not left or swept >= plan.get("sweep_limit", 200) or time.monotonic() > deadline:
+        if not left or swept >= plan.get("sweep_limit", 1000) or time.monotonic() > deadline:
             break
         view.clear()
         view.update(taken_now)
