@@ -45,23 +45,10 @@ class Scope:
 
 
 # The applications a question counts and their tier, as of %(at)s. The reference for every ranking below.
-_BASE_SQL = """
+# The applications a question counts, each with its tier; {tier} is how the tier is read (below).
+_BASE_TEMPLATE = """
     SELECT a.id, a.filed_at,
-        CASE
-            WHEN EXISTS (SELECT 1 FROM placement_privilege p
-                         JOIN placement_privilegecategory c ON c.id = p.category_id
-                         WHERE p.application_id = a.id AND p.claimed_at <= %(at)s
-                           AND (p.state IN ('pending', 'confirmed') OR p.decided_at > %(at)s)
-                           AND (p.expires_on IS NULL OR p.expires_on >= %(today)s)
-                           AND c.tier = 'extraordinary') THEN 0
-            WHEN EXISTS (SELECT 1 FROM placement_privilege p
-                         JOIN placement_privilegecategory c ON c.id = p.category_id
-                         WHERE p.application_id = a.id AND p.claimed_at <= %(at)s
-                           AND (p.state IN ('pending', 'confirmed') OR p.decided_at > %(at)s)
-                           AND (p.expires_on IS NULL OR p.expires_on >= %(today)s)
-                           AND c.tier = 'first') THEN 1
-            ELSE 2
-        END AS tier
+        {tier} AS tier
     FROM placement_application a
     WHERE a.city_id = %(city)s AND a.cohort = %(cohort)s AND a.language = %(language)s
       AND a.group_type = %(group_type)s AND a.filed_at <= %(at)s
@@ -70,6 +57,22 @@ _BASE_SQL = """
                       AND (r.closed_at IS NULL OR r.closed_at > %(at)s))
       {eligible}
 """
+# A privilege counts as of `at`: claimed by then, not refused or revoked by then, not expired.
+_PRIVILEGE_IN_FORCE = """p.claimed_at <= %(at)s
+                           AND (p.state IN ('pending', 'confirmed') OR p.decided_at > %(at)s)
+                           AND (p.expires_on IS NULL OR p.expires_on >= %(today)s)"""
+_TIER_BY_EXISTS = f"""CASE
+            WHEN EXISTS (SELECT 1 FROM placement_privilege p
+                         JOIN placement_privilegecategory c ON c.id = p.category_id
+                         WHERE p.application_id = a.id AND {_PRIVILEGE_IN_FORCE}
+                           AND c.tier = 'extraordinary') THEN 0
+            WHEN EXISTS (SELECT 1 FROM placement_privilege p
+                         JOIN placement_privilegecategory c ON c.id = p.category_id
+                         WHERE p.application_id = a.id AND {_PRIVILEGE_IN_FORCE}
+                           AND c.tier = 'first') THEN 1
+            ELSE 2
+        END"""  # noqa: S608 - module constants only, no input
+_BASE_SQL = _BASE_TEMPLATE.format(tier=_TIER_BY_EXISTS, eligible="{eligible}")
 
 _QUEUE_TEMPLATE = """
 WITH base AS ({base}),
@@ -177,32 +180,19 @@ def queue_position(
 # runs out is what the min() says. tests/placement/test_queue_fast.py checks all this against
 # _QUEUE_SQL on random markets.
 
-# _BASE_SQL with each privilege test written as an uncorrelated IN (the same condition as its EXISTS):
-# PostgreSQL hashes the privileges once instead of probing them twice per application of the market.
-_COUNTING_PRIVILEGES = """SELECT p.application_id FROM placement_privilege p
+# The same base with each privilege test written as an uncorrelated IN (the same condition as its
+# EXISTS): PostgreSQL hashes the privileges once instead of probing them twice per application.
+_PRIVILEGED = """SELECT p.application_id FROM placement_privilege p
                    JOIN placement_privilegecategory c ON c.id = p.category_id
-                   WHERE p.claimed_at <= %(at)s
-                     AND (p.state IN ('pending', 'confirmed') OR p.decided_at > %(at)s)
-                     AND (p.expires_on IS NULL OR p.expires_on >= %(today)s) AND c.tier = '{tier}'"""
-_HASHED_BASE_TEMPLATE = """
-    SELECT a.id, a.filed_at,
-        CASE WHEN a.id IN ({extraordinary}) THEN 0
+                   WHERE {in_force} AND c.tier = '{tier}'"""
+_TIER_BY_IN = """CASE WHEN a.id IN ({extraordinary}) THEN 0
              WHEN a.id IN ({first}) THEN 1
              ELSE 2
-        END AS tier
-    FROM placement_application a
-    WHERE a.city_id = %(city)s AND a.cohort = %(cohort)s AND a.language = %(language)s
-      AND a.group_type = %(group_type)s AND a.filed_at <= %(at)s
-      AND (a.state = 'active' OR a.closed_at > %(at)s)
-      AND NOT EXISTS (SELECT 1 FROM placement_referral r WHERE r.application_id = a.id AND r.issued_at <= %(at)s
-                      AND (r.closed_at IS NULL OR r.closed_at > %(at)s))
-      {eligible}
-"""
-_HASHED_BASE_SQL = _HASHED_BASE_TEMPLATE.format(
-    extraordinary=_COUNTING_PRIVILEGES.format(tier="extraordinary"),
-    first=_COUNTING_PRIVILEGES.format(tier="first"),
-    eligible="{eligible}",
+        END""".format(
+    extraordinary=_PRIVILEGED.format(in_force=_PRIVILEGE_IN_FORCE, tier="extraordinary"),
+    first=_PRIVILEGED.format(in_force=_PRIVILEGE_IN_FORCE, tier="first"),
 )
+_HASHED_BASE_SQL = _BASE_TEMPLATE.format(tier=_TIER_BY_IN, eligible="{eligible}")
 
 # Per tier: how many the question counts, how many of them come before the child (filing time, then
 # id), and whether the child is one of them. One pass over the market, no sort, no window. The child's
