@@ -117,10 +117,11 @@ async def claims(plan: dict) -> dict:
     A parent's first try is a seat from the registry as it stood at opening (all seats free); after a
     refusal they look again: a shared view of the taken seats, refreshed once a second as a registry
     page would be, plus what they learnt themselves. In priority access a parent told "not your turn"
-    stops; when the rush is over, the refused parents nearest the front try once more, in queue
-    order, while seats are left (up to a thousand of them). Placing a privileged child moves the 1:3
-    interleave, so during the rush a few general children at the line drop out of turn and as many
-    privileged children from behind it come in; the sweep is those coming back to look.
+    stops; when the rush is over, the refused parents nearest the front try again, in queue order,
+    pass after pass while seats are left and someone is placed (a thousand tries at most). Placing a
+    privileged child moves the 1:3 interleave, so during the rush a few general children at the line
+    drop out of turn and as many privileged children from behind it come in; the sweep is those
+    coming back to look.
     """
     port, concurrency = plan["port"], plan["concurrency"]
     retries, deadline = plan.get("retries", 12), time.monotonic() + plan.get("max_seconds", 600)
@@ -195,14 +196,24 @@ async def claims(plan: dict) -> dict:
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     swept = 0
-    for parent in sorted(not_turn, key=lambda p: p.get("rank") or 10**9):
-        left = len(seats) - len(taken_now)
-        if not left or swept >= plan.get("sweep_limit", 1000) or time.monotonic() > deadline:
+    waiting = sorted(not_turn, key=lambda p: p.get("rank") or 10**9)
+    while waiting:
+        # A pass over the refused parents nearest the front, again while it places someone: each
+        # privileged child placed moves the interleave, and may bring back one refused a pass earlier.
+        placed_before, stop = len(acknowledged), False
+        for parent in waiting[: 4 * (len(seats) - len(taken_now)) + 20]:
+            if len(seats) == len(taken_now) or swept >= plan.get("sweep_limit", 1000) or time.monotonic() > deadline:
+                stop = True
+                break
+            view.clear()
+            view.update(taken_now)
+            swept += 1
+            before = len(acknowledged)
+            await parent_claims(parent, sweep=True)
+            if len(acknowledged) > before:
+                waiting.remove(parent)
+        if stop or len(acknowledged) == placed_before:
             break
-        view.clear()
-        view.update(taken_now)
-        swept += 1
-        await parent_claims(parent, sweep=True)
     elapsed = time.perf_counter() - started
     refresher.cancel()
     return {
