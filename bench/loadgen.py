@@ -111,14 +111,18 @@ class Tally:
         }
 
 
+# The server's TURN_SNAPSHOT_MS default: how old a "not your turn" may be.
+SNAPSHOT_SECONDS = 1.0
+
+
 async def claims(plan: dict) -> dict:
     """Every parent claims a seat; `concurrency` requests are in flight at once, the rest wait their go.
 
     A parent's first try is a seat from the registry as it stood at opening (all seats free); after a
     refusal they look again: a shared view of the taken seats, refreshed once a second as a registry
     page would be, plus what they learnt themselves. In priority access a parent told "not your turn"
-    stops; when the rush is over, the refused parents nearest the front try again, in queue order,
-    pass after pass while seats are left and someone is placed (a thousand tries at most). Placing a
+    stops; when the rush is over, the refused parents (and any who ran out of tries) nearest the front
+    try again, in queue order, pass after pass while seats are left (a thousand tries at most). Placing a
     privileged child moves the 1:3 interleave, so during the rush a few general children at the line
     drop out of turn and as many privileged children from behind it come in; the sweep is those
     coming back to look.
@@ -137,6 +141,7 @@ async def claims(plan: dict) -> dict:
     for parent in parents:
         queue.put_nowait(parent)
     outcome = Counter()
+    # Whom the sweep after the rush asks again: refused "not your turn", or out of tries on taken seats.
     not_turn: list[dict] = []
 
     async def refresh_view() -> None:
@@ -187,6 +192,8 @@ async def claims(plan: dict) -> dict:
             outcome[f"{'refused again in sweep' if sweep else 'stopped'} {answer.status} {answer.code}"] += 1
             return
         outcome["gave_up_retries"] += 1
+        if not sweep:
+            not_turn.append(parent)
 
     async def worker() -> None:
         while not queue.empty():
@@ -197,11 +204,15 @@ async def claims(plan: dict) -> dict:
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     swept = 0
     waiting = sorted(not_turn, key=lambda p: p.get("rank") or 10**9)
+    window = 4 * (len(seats) - len(taken_now)) + 20
     while waiting:
         # A pass over the refused parents nearest the front, again while it places someone: each
         # privileged child placed moves the interleave, and may bring back one refused a pass earlier.
+        # A pass that places nobody looks four times further back, after a second: "not your turn"
+        # may come from a ranking up to a second old (placement/turns.py), and a privileged child far
+        # behind may be the one the interleave brought in.
         placed_before, stop = len(acknowledged), False
-        for parent in waiting[: 4 * (len(seats) - len(taken_now)) + 20]:
+        for parent in waiting[:window]:
             if len(seats) == len(taken_now) or swept >= plan.get("sweep_limit", 1000) or time.monotonic() > deadline:
                 stop = True
                 break
@@ -212,8 +223,13 @@ async def claims(plan: dict) -> dict:
             await parent_claims(parent, sweep=True)
             if len(acknowledged) > before:
                 waiting.remove(parent)
-        if stop or len(acknowledged) == placed_before:
+        if stop:
             break
+        if len(acknowledged) == placed_before:
+            if window >= len(waiting):
+                break
+            window *= 4
+            await asyncio.sleep(SNAPSHOT_SECONDS + 0.2)
     elapsed = time.perf_counter() - started
     refresher.cancel()
     return {
