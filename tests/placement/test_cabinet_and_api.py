@@ -112,6 +112,22 @@ def test_it_claims_through_the_api_with_clear_codes(api, city, open_seats):
     assert accepted.json()[0]["number"].startswith(city.code)
 
 
+def test_it_answers_an_unknown_seat_with_404_in_the_users_language(api, city, open_seats):
+    open_seats(1)
+    user, application = family(city, 1)
+    api.force_authenticate(user)
+    with time_machine.travel(MONDAY, tick=True):
+        response = api.post(
+            "/api/v1/claims/",
+            {"seats": [999999], "applications": [application.pk]},
+            format="json",
+            HTTP_ACCEPT_LANGUAGE="ru",
+        )
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "detail": "Такого места нет."}
+    assert not Referral.objects.exists()
+
+
 def test_it_lets_staff_enrol_through_the_api_and_refuses_others(api, claimed, staff_a, staff_b):
     _user, _application, referral, _seat = claimed
     api.force_authenticate(staff_b)
