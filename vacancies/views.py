@@ -102,7 +102,7 @@ def protocol_detail(request: HttpRequest, day: str) -> HttpResponse:
                 "label": labels.get(entry.kind, entry.kind),
                 "kindergarten": kindergarten.get(f"name_{language}") or kindergarten.get("name_ru", ""),
                 "payload": payload,
-            "language": Language(payload["language"]).label if payload.get("language") in Language.values else "",
+                "language": Language(payload["language"]).label if payload.get("language") in Language.values else "",
                 "priority_from": _parse_moment(payload.get("priority_from")),
                 "general_from": _parse_moment(payload.get("general_from")),
             }
