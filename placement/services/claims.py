@@ -266,9 +266,10 @@ def _issue(pairs, locked: dict[int, Seat], *, by, at: dt.datetime) -> list[Refer
     batch = uuid.uuid4() if len(pairs) > 1 else None
     issued = []
     for seat, application in pairs:
-        now = locked[seat.pk]
-        seat.state, seat.published_at = now.state, now.published_at
-        seat.priority_from, seat.general_from = now.priority_from, now.general_from
+        # The checks below judge the seat as the lock found it, not as it was read before.
+        current = locked[seat.pk]
+        seat.state, seat.published_at = current.state, current.published_at
+        seat.priority_from, seat.general_from = current.priority_from, current.general_from
         stage = _check_seat_open(seat, at)
         position = _check_turn(priority_turn(application=application, at=at)) if stage == Stage.PRIORITY else None
         city = application.city

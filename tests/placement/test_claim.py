@@ -1,6 +1,7 @@
 """R-S-6, R-S-7: who may claim which seat, and the referral a claim issues."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -53,6 +54,20 @@ def test_it_counts_the_turn_against_the_seats_in_priority_access(city, open_seat
     family(city, 1)
     user, second = family(city, 2)
     assert claim(user, second, seats[1]).state == "issued"
+
+
+def test_it_widens_the_turn_by_the_citys_pool_factor(city, open_seats):
+    """R-S-6: the seats in priority access times the city's pool factor, rounded down."""
+    city.priority_pool_factor = Decimal("2.5")
+    city.save(update_fields=["priority_pool_factor"])
+    [seat] = open_seats(1)
+    family(city, 1)
+    second_user, second = family(city, 2)
+    third_user, third = family(city, 3)
+    with pytest.raises(ServiceError) as excinfo:
+        claim(third_user, third, seat)  # one seat × 2.5: two children in turn
+    assert excinfo.value.code == "not_your_turn"
+    assert claim(second_user, second, seat).state == "issued"
 
 
 def test_it_lets_the_next_child_in_once_a_child_ahead_is_placed(city, open_seats):
