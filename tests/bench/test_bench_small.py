@@ -11,6 +11,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.xdist_group("bench")
+# Suites run side by side (a developer's and a helper's) must not share the server port or the databases.
+PORT_OFFSET = int(os.environ.get("BENCH_TEST_PORT_OFFSET", "0"))
+DB_SUFFIX = os.environ.get("BENCH_TEST_DB_SUFFIX", "")
 TINY = ["--scale", "0.01", "--parents", "80", "--seats", "20", "--invariants-only"]
 
 
@@ -38,9 +41,9 @@ def test_it_places_every_seat_once_in_both_rushes():
         "--healthz-requests",
         "50",
         "--port",
-        "8705",
+        str(8705 + PORT_OFFSET),
         "--database",
-        "indigo_bench_ci_rush",
+        "indigo_bench_ci_rush" + DB_SUFFIX,
     )
     assert out.count("PASS  zero double bookings") == 2
     assert out.count("PASS  every seat placed") == 2
@@ -55,7 +58,7 @@ def test_it_keeps_the_nightly_query_count_flat():
         "--no-readpaths",
         "--invariants-only",
         "--database",
-        "indigo_bench_ci_nightly",
+        "indigo_bench_ci_nightly" + DB_SUFFIX,
     )
     assert "PASS  query count does not grow" in out
 
@@ -74,9 +77,9 @@ def test_it_sheds_overload_without_losing_a_claim():
         "--concurrency",
         "6",
         "--port",
-        "8706",
+        str(8706 + PORT_OFFSET),
         "--database",
-        "indigo_bench_ci_overload",
+        "indigo_bench_ci_overload" + DB_SUFFIX,
     )
     assert "PASS  every 201 has its referral" in out
     assert "PASS  every overload request answered" in out
