@@ -9,12 +9,19 @@ lock, the referrals are written and the seats marked claimed. A lock not had wit
 answers "busy, try again" instead of hanging. The database's partial unique constraints are the
 backstop behind all of it.
 
+In priority access the transaction first takes its market's lock (R-S-6): the turn compares the
+child's rank with the market's seats, and both move with every claim of the market, so two claims
+judged side by side could each see the other's seat as free and its child as gone. Serialised, each
+check sees every earlier claim of the market committed. General access needs no ranking and takes
+no such lock.
+
 The statements under the lock are plain SQL rather than ORM queries: at a rush's rate the ORM's
 compiling of each query cost more than the database's work (docs/performance.md).
 """
 
 import datetime as dt
 import uuid
+import zlib
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Exists, OuterRef
@@ -28,7 +35,7 @@ from indigo import clock
 from indigo.errors import Busy, Conflict, NotAllowed, ServiceError
 from indigo.workdays import WorkingCalendar
 from placement.models import Application, Referral
-from placement.queue import Turn, priority_turn
+from placement.queue import Market, Turn, priority_turn
 from placement.services.guards import block_check
 from placement.services.referrals import referral_public_facts
 from placement.turns import turn_snapshot
@@ -43,6 +50,10 @@ TWIN_MAX_GAP = dt.timedelta(days=31)
 
 def _seat_taken() -> Conflict:
     return Conflict("seat_taken", _("This seat has just been taken or withdrawn. Choose another one."))
+
+
+def _busy() -> Busy:
+    return Busy("busy", _("Many parents are claiming right now. Please try again in a moment."))
 
 
 def _has_referral() -> Conflict:
@@ -188,15 +199,20 @@ def seats_claim(*, seats: list[Seat], applications: list[Application], by, reque
     # The n-th seat goes to the n-th child; sorting the pairs locks in pk order.
     pairs = sorted(((fresh_seats[s.pk], a) for s, a in zip(seats, applications, strict=True)), key=lambda p: p[0].pk)
     now = clock.now()
-    _precheck([s for s, _a in pairs], [a for _s, a in pairs], by, now)
+    stages = _precheck([s for s, _a in pairs], [a for _s, a in pairs], by, now)
+    markets = {Market.of(a) for (_s, a), stage in zip(pairs, stages, strict=True) if stage == Stage.PRIORITY}
     try:
         with transaction.atomic(durable=True):
+            rows = _lock_applications([a.pk for a in applications], markets)
+            # After the market's lock: every claim that held it before has committed, with an
+            # earlier moment than this one.
             at = clock.now()
-            _lock_applications([a.pk for a in applications], at)
+            for row in rows:
+                _check_application(row.state, row.stop_listed_until, row.holds_referral, at)
             locked = {seat.pk: seat for seat in _lock_seats([seat.pk for seat, _a in pairs])}
             if len(locked) != len(pairs):
                 raise _seat_taken()
-            issued = _issue(pairs, locked, by=by, at=at)
+            issued = _issue(pairs, locked, by=by, at=at, serialised=markets)
             audit_record(
                 actor=by,
                 action="referral.issue",
@@ -211,7 +227,7 @@ def seats_claim(*, seats: list[Seat], applications: list[Application], by, reque
         raise (_has_referral() if constraint == "referral_one_active_per_child" else _seat_taken()) from None
     except OperationalError as error:
         if getattr(error.__cause__, "pgcode", None) == "55P03":  # lock_not_available
-            raise Busy("busy", _("Many parents are claiming right now. Please try again in a moment.")) from None
+            raise _busy() from None
         raise
     from placement.notifications import referral_issued_notify
 
@@ -237,22 +253,39 @@ def _marks(values: list) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def _lock_applications(pks: list[int], at: dt.datetime) -> None:
-    """Lock the applications, then check them again: a withdrawal, a stop-list or another claim of
-    the same child may have landed since they were read."""
-    if connection.vendor == "postgresql":
-        # One round trip: the lock timeout for this transaction, then the lock itself.
-        sql = f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}';" + _LOCK_APPLICATIONS_SQL.format(
-            marks=_marks(pks), lock="FOR UPDATE OF a"
-        )
+# pg_advisory_xact_lock(MARKET_LOCK, key): one market's priority claims, one at a time. The two-key
+# form never meets a lock taken with one bigint key, whatever number that is.
+MARKET_LOCK = 0x525306  # "R S 6"
+
+
+def _market_key(market: Market) -> int:
+    digest = zlib.crc32(f"{market.city_id}/{market.cohort}/{market.language}/{market.group_type}".encode())
+    return digest - 2**32 if digest >= 2**31 else digest  # a signed 32-bit integer, as PostgreSQL takes it
+
+
+def _market_locks(markets: set[Market]) -> list[str]:
+    """The statements that lock the markets, in key order; tests switch them off to show what they prevent."""
+    return [f"SELECT pg_advisory_xact_lock({MARKET_LOCK}, {key});" for key in sorted(map(_market_key, markets))]
+
+
+def _lock_applications(pks: list[int], markets: set[Market]) -> list[Application]:
+    """Lock the priority markets, then the applications, with what the claim must check again: a
+    withdrawal, a stop-list or another claim of the same child may have landed since they were read."""
+    if connection.vendor != "postgresql":
+        rows = list(Application.objects.raw(_LOCK_APPLICATIONS_SQL.format(marks=_marks(pks), lock=""), pks))
     else:
-        sql = _LOCK_APPLICATIONS_SQL.format(marks=_marks(pks), lock="")
-    # raw() for the fields' converters (SQLite keeps timestamps as text).
-    rows = list(Application.objects.raw(sql, pks))
+        # One round trip: the lock timeout for this transaction (it bounds the market's lock too), the
+        # market locks in key order, then the applications. Each statement reads the database as it is
+        # once the one before has returned, so the applications are read after the market's lock.
+        sql = "".join(
+            [f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}';", *_market_locks(markets)]
+            + [_LOCK_APPLICATIONS_SQL.format(marks=_marks(pks), lock="FOR UPDATE OF a")]
+        )
+        # raw() for the fields' converters (SQLite keeps timestamps as text).
+        rows = list(Application.objects.raw(sql, pks))
     if len(rows) != len(pks):
         raise Conflict("application_closed", _("This application is no longer in the queue."))
-    for row in rows:
-        _check_application(row.state, row.stop_listed_until, row.holds_referral, at)
+    return rows
 
 
 def _lock_seats(seat_ids: list[int]) -> list[Seat]:
@@ -262,7 +295,7 @@ def _lock_seats(seat_ids: list[int]) -> list[Seat]:
     return list(Seat.objects.raw(_LOCK_SEATS_SQL.format(marks=_marks(seat_ids), lock=lock), seat_ids))
 
 
-def _issue(pairs, locked: dict[int, Seat], *, by, at: dt.datetime) -> list[Referral]:
+def _issue(pairs, locked: dict[int, Seat], *, by, at: dt.datetime, serialised: set[Market]) -> list[Referral]:
     batch = uuid.uuid4() if len(pairs) > 1 else None
     issued = []
     for seat, application in pairs:
@@ -271,7 +304,13 @@ def _issue(pairs, locked: dict[int, Seat], *, by, at: dt.datetime) -> list[Refer
         seat.state, seat.published_at = current.state, current.published_at
         seat.priority_from, seat.general_from = current.priority_from, current.general_from
         stage = _check_seat_open(seat, at)
-        position = _check_turn(priority_turn(application=application, at=at)) if stage == Stage.PRIORITY else None
+        position = None
+        if stage == Stage.PRIORITY:
+            if connection.vendor == "postgresql" and Market.of(application) not in serialised:
+                # Read in general access a moment ago and in priority access now (the seat was taken,
+                # returned and published again meanwhile): its market is not locked, so try again.
+                raise _busy()
+            position = _check_turn(priority_turn(application=application, at=at))
         city = application.city
         referral = Referral.objects.create(
             number=uuid.uuid4().hex[:24],
