@@ -20,6 +20,7 @@ compiling of each query cost more than the database's work (docs/performance.md)
 """
 
 import datetime as dt
+import functools
 import uuid
 import zlib
 
@@ -34,13 +35,13 @@ from accounts.models import RepresentativeLink
 from indigo import clock
 from indigo.errors import Busy, Conflict, NotAllowed, ServiceError
 from indigo.workdays import WorkingCalendar
-from placement.models import Application, Referral
+from placement.models import Application, Child, Referral
 from placement.queue import Market, Turn, priority_turn
 from placement.services.guards import block_check
 from placement.services.referrals import referral_public_facts
 from placement.turns import turn_snapshot
 from vacancies.access import Stage, stage_at
-from vacancies.models import Seat, SeatEvent
+from vacancies.models import City, Group, Kindergarten, Seat, SeatEvent
 
 LOCK_TIMEOUT = "3s"
 # Per parent: enough to try seat after seat in a rush, too few for a script hammering the portal.
@@ -61,8 +62,29 @@ def _has_referral() -> Conflict:
 
 
 def claim_applications(pks: list[int], user) -> list[Application]:
-    """The applications of a claim in pk order, each marked with what the claim checks first:
-    `claimant_verified` (the user is the child's verified representative) and `holds_referral`."""
+    """The applications of a claim in pk order, with their child and city, each marked with what the
+    claim checks first: `claimant_verified` (the user is the child's verified representative) and
+    `holds_referral`. One statement, written out: compiling it through the ORM cost more CPU than
+    PostgreSQL spends answering it (docs/performance.md)."""
+    if connection.vendor != "postgresql":
+        return _claim_applications_orm(pks, user)
+    sql = _CLAIM_APPLICATIONS_SQL.format(
+        columns=_Columns.select((Application, "a"), (Child, "c"), (City, "ci")), marks=_marks(pks)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, *pks])
+        rows = cursor.fetchall()
+    applications = []
+    for row in rows:
+        application, child, city = _Columns.build(row, Application, Child, City)
+        application.child, application.city = child, city
+        application.claimant_verified, application.holds_referral = row[-2], row[-1]
+        applications.append(application)
+    return applications
+
+
+def _claim_applications_orm(pks: list[int], user) -> list[Application]:
+    """The same read through the ORM, for the SQLite demo (its timestamps need Django's converters)."""
     return list(
         Application.objects.filter(pk__in=pks)
         .select_related("child", "city")
@@ -76,6 +98,46 @@ def claim_applications(pks: list[int], user) -> list[Application]:
         )
         .order_by("pk")
     )
+
+
+def _claim_seats(pks: list[int]) -> dict[int, Seat]:
+    """The seats of a claim with their group and kindergarten, by id; one statement, as above."""
+    if connection.vendor != "postgresql":
+        return Seat.objects.select_related("group__kindergarten").in_bulk(pks)
+    columns = _Columns.select((Seat, "s"), (Group, "g"), (Kindergarten, "k"))
+    sql = _CLAIM_SEATS_SQL.format(columns=columns, marks=_marks(pks))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, pks)
+        rows = cursor.fetchall()
+    seats = {}
+    for row in rows:
+        seat, group, kindergarten = _Columns.build(row, Seat, Group, Kindergarten)
+        group.kindergarten, seat.group = kindergarten, group
+        seats[seat.pk] = seat
+    return seats
+
+
+class _Columns:
+    """Several models' rows read by one written-out SELECT, and the model instances made from them."""
+
+    @staticmethod
+    @functools.cache
+    def names(model) -> tuple[list[str], list[str]]:
+        fields = model._meta.concrete_fields
+        return [f.column for f in fields], [f.attname for f in fields]
+
+    @classmethod
+    def select(cls, *tables) -> str:
+        return ", ".join(f"{alias}.{column}" for model, alias in tables for column in cls.names(model)[0])
+
+    @classmethod
+    def build(cls, row, *models) -> list:
+        instances, start = [], 0
+        for model in models:
+            attnames = cls.names(model)[1]
+            instances.append(model.from_db(connection.alias, attnames, row[start : start + len(attnames)]))
+            start += len(attnames)
+        return instances
 
 
 def _check_twins(applications: list[Application]) -> None:
@@ -193,7 +255,7 @@ def seats_claim(*, seats: list[Seat], applications: list[Application], by, reque
             raise Conflict("application_closed", _("This application is no longer in the queue."))
         applications = [fresh[application.pk] for application in applications]
     # Read fresh whatever the objects given hold: this read is what the checks before the lock judge.
-    fresh_seats = Seat.objects.select_related("group__kindergarten").in_bulk([seat.pk for seat in seats])
+    fresh_seats = _claim_seats([seat.pk for seat in seats])
     if len(fresh_seats) != len(seats):
         raise ServiceError("not_found", _("No such seat."), status=404)
     # The n-th seat goes to the n-th child; sorting the pairs locks in pk order.
@@ -236,7 +298,23 @@ def seats_claim(*, seats: list[Seat], applications: list[Application], by, reque
     return issued
 
 
-# Only placeholders (and the lock clause) are formatted into these statements.
+# Only placeholders, the models' own column names (_Columns) and the lock clause are formatted into these.
+_CLAIM_APPLICATIONS_SQL = """
+SELECT {columns},
+    EXISTS (SELECT 1 FROM accounts_representativelink l WHERE l.user_id = %s AND l.child_id = a.child_id
+            AND l.state = 'verified'),
+    EXISTS (SELECT 1 FROM placement_referral r WHERE r.child_id = a.child_id AND r.state = 'issued')
+FROM placement_application a
+JOIN placement_child c ON c.id = a.child_id
+JOIN vacancies_city ci ON ci.id = a.city_id
+WHERE a.id IN ({marks}) ORDER BY a.id
+"""
+_CLAIM_SEATS_SQL = """
+SELECT {columns} FROM vacancies_seat s
+JOIN vacancies_group g ON g.id = s.group_id
+JOIN vacancies_kindergarten k ON k.id = g.kindergarten_id
+WHERE s.id IN ({marks})
+"""
 _LOCK_APPLICATIONS_SQL = """
 SELECT a.id, a.state, a.stop_listed_until,
     EXISTS (SELECT 1 FROM placement_referral r WHERE r.child_id = a.child_id AND r.state = 'issued')
@@ -244,9 +322,12 @@ SELECT a.id, a.state, a.stop_listed_until,
 FROM placement_application a WHERE a.id IN ({marks}) ORDER BY a.id {lock}
 """
 _LOCK_SEATS_SQL = """
-SELECT id, state, published_at, priority_from, general_from FROM vacancies_seat
+SELECT id, state, published_at, priority_from, general_from{next_id} FROM vacancies_seat
 WHERE id IN ({marks}) ORDER BY id {lock}
 """
+# With each locked seat, the id its referral will have: the referral's number is made from it, so the
+# row is written once with its number instead of inserted and then updated.
+_NEXT_REFERRAL_ID = ", nextval(pg_get_serial_sequence('placement_referral', 'id')) AS next_referral_id"
 
 
 def _marks(values: list) -> str:
@@ -292,7 +373,13 @@ def _lock_seats(seat_ids: list[int]) -> list[Seat]:
     """The lock that makes a claim safe, with the seats' state as it now is; tests switch it off
     to show what it prevents."""
     lock = "FOR UPDATE" if connection.features.has_select_for_update else ""
-    return list(Seat.objects.raw(_LOCK_SEATS_SQL.format(marks=_marks(seat_ids), lock=lock), seat_ids))
+    next_id = _NEXT_REFERRAL_ID if connection.vendor == "postgresql" else ""
+    return list(Seat.objects.raw(_LOCK_SEATS_SQL.format(marks=_marks(seat_ids), lock=lock, next_id=next_id), seat_ids))
+
+
+def _referral_number(city, at: dt.datetime, pk: int) -> str:
+    """The public number follows the row's id: short, unique, and it tells nothing about the seat."""
+    return f"{city.code}-{clock.local_date(at):%y}-{pk:07d}"
 
 
 def _issue(pairs, locked: dict[int, Seat], *, by, at: dt.datetime, serialised: set[Market]) -> list[Referral]:
@@ -312,8 +399,10 @@ def _issue(pairs, locked: dict[int, Seat], *, by, at: dt.datetime, serialised: s
                 raise _busy()
             position = _check_turn(priority_turn(application=application, at=at))
         city = application.city
+        next_id = getattr(current, "next_referral_id", None)
         referral = Referral.objects.create(
-            number=uuid.uuid4().hex[:24],
+            pk=next_id,
+            number=_referral_number(city, at, next_id) if next_id else uuid.uuid4().hex[:24],
             seat=seat,
             application=application,
             child=application.child,
@@ -322,10 +411,12 @@ def _issue(pairs, locked: dict[int, Seat], *, by, at: dt.datetime, serialised: s
             issued_to=by,
             valid_until=_valid_until(at, city),
         )
-        # The public number follows the row's id: short, unique, and it tells nothing about the seat.
-        referral.number = f"{city.code}-{clock.local_date(at):%y}-{referral.pk:07d}"
         with connection.cursor() as cursor:
-            cursor.execute("UPDATE placement_referral SET number = %s WHERE id = %s", [referral.number, referral.pk])
+            if not next_id:
+                referral.number = _referral_number(city, at, referral.pk)
+                cursor.execute(
+                    "UPDATE placement_referral SET number = %s WHERE id = %s", [referral.number, referral.pk]
+                )
             cursor.execute(
                 "UPDATE vacancies_seat SET state = %s, claimed_at = %s WHERE id = %s",
                 [Seat.State.CLAIMED, at, seat.pk],
