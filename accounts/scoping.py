@@ -73,6 +73,11 @@ def active_block_for_request(user) -> AccountBlock | None:
     return block
 
 
+def remember_no_block(user) -> None:
+    """The account was read with no block in force (accounts.backends): nobody asks again this request."""
+    setattr(user, _REQUEST_MEMO, (None,))
+
+
 def is_blocked(user) -> bool:
     return active_block(user) is not None
 

@@ -130,6 +130,13 @@ class Application(models.Model):
             models.Index(
                 fields=["city", "cohort", "language", "group_type", "state", "filed_at"], name="application_market_idx"
             ),
+            # The turn check's pass over a market (placement/queue.py) reads this index alone: every
+            # column it asks of an application is here, so no table page is read (docs/performance.md).
+            models.Index(
+                fields=["city", "cohort", "language", "group_type", "filed_at"],
+                include=["id", "state", "closed_at", "stop_listed_until", "child"],
+                name="application_turn_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -171,6 +178,14 @@ class Privilege(models.Model):
             models.CheckConstraint(
                 condition=Q(state="pending") | Q(decided_at__isnull=False), name="privilege_decision_has_time"
             ),
+        ]
+        # The privileges of a tier in force at a moment, as the turn check hashes them, from the index alone.
+        indexes = [
+            models.Index(
+                fields=["category"],
+                include=["application", "claimed_at", "state", "decided_at", "expires_on"],
+                name="privilege_tier_idx",
+            )
         ]
 
     def __str__(self) -> str:
