@@ -487,7 +487,8 @@ def measure_mode(mode: str, args, template: str, config: ServerConfig | None = N
 
 
 def server_config(port: int) -> ServerConfig:
-    """The portal as deployed: gunicorn gthread with the admission control of indigo/overload.py on.
+    """The portal as deployed: a threaded app server (granian by default, bench/server.py) with the
+    admission control of indigo/overload.py on.
 
     Threads beyond the admitted and waiting requests answer the excess at once; persistent database
     connections stay bounded by the threads (2 × 16 here, well under PostgreSQL's 100).

@@ -22,7 +22,7 @@ LOG_DIR = ROOT / "var" / "bench"
 
 
 APP_SERVERS = ("gunicorn-gthread", "gunicorn-sync", "granian")
-DEFAULT_APP_SERVER = "gunicorn-gthread"
+DEFAULT_APP_SERVER = "granian"
 # Sync workers serve one request each: as many processes as gunicorn's rule (2 × cores + 1).
 SYNC_WORKERS = 2 * (os.cpu_count() or 2) + 1
 
