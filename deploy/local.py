@@ -217,6 +217,21 @@ class Topology:
         if not seeded:
             _run([PYTHON, "manage.py", "seed_demo", "-v", "0", *self.seed_args], env=env)
 
+    @property
+    def slot(self) -> str:
+        return f"indigo_replica_{self.replica_port}"
+
+    def _drop_slot(self, slot: str | None = None) -> None:
+        connection = self._admin()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = %s",
+                    [slot or self.slot],
+                )
+        finally:
+            connection.close()
+
     def drop_database(self) -> None:
         """The smoke test's own database, dropped before and after it (connections ended)."""
         connection = self._admin()
@@ -243,20 +258,22 @@ class Topology:
                     cursor.execute("SELECT pg_reload_conf()")
         finally:
             connection.close()
-        if not (data / "PG_VERSION").exists():
-            shutil.rmtree(data, ignore_errors=True)
-            data.mkdir(parents=True)
-            _chown_to("postgres", data)
-            data.chmod(0o700)
-            _log(f"pg_basebackup of 127.0.0.1:{self.pg_port} into {data} …")
-            _run(
-                [
-                    str(PG_BIN / "pg_basebackup"),
-                    *("-h", self.pg_host, "-p", str(self.pg_port), "-U", "postgres"),
-                    *("-D", str(data), "-R", "-X", "stream", "-c", "fast"),
-                ],
-                user="postgres",
-            )
+        # A fresh copy every start, with a replication slot of its own so the primary keeps the WAL
+        # the replica has not streamed yet; stop drops both (a slot left behind would keep WAL forever).
+        shutil.rmtree(data, ignore_errors=True)
+        self._drop_slot()
+        data.mkdir(parents=True)
+        _chown_to("postgres", data)
+        data.chmod(0o700)
+        _log(f"pg_basebackup of {self.pg_host}:{self.pg_port} into {data} …")
+        _run(
+            [
+                str(PG_BIN / "pg_basebackup"),
+                *("-h", self.pg_host, "-p", str(self.pg_port), "-U", "postgres", "-D", str(data)),
+                *("-R", "-X", "stream", "-c", "fast", "-C", "-S", self.slot),
+            ],
+            user="postgres",
+        )
         run_dir.mkdir(exist_ok=True)
         _chown_to("postgres", run_dir)
         # Debian keeps the primary's configuration in /etc, so the copy has none: a minimal one.
@@ -265,7 +282,7 @@ class Topology:
             f"port = {self.replica_port}\nlisten_addresses = '127.0.0.1'\n"
             f"unix_socket_directories = '{run_dir}'\nmax_connections = 100\nshared_buffers = 64MB\n"
             "hot_standby = on\njit = off\ntimezone = 'UTC'\n"
-            "hba_file = 'pg_hba.conf'\nident_file = 'pg_ident.conf'\n"
+            f"hba_file = '{data / 'pg_hba.conf'}'\nident_file = '{data / 'pg_ident.conf'}'\n"
         )
         (data / "pg_hba.conf").write_text("local all all trust\nhost all all 127.0.0.1/32 trust\n")
         (data / "pg_ident.conf").write_text("")
@@ -284,7 +301,8 @@ class Topology:
             ],
             user="postgres",
         )
-        self.pid_file("replica").write_text("pg_ctl\n")
+        # Not a pid: pg_ctl keeps the cluster's own; this names the slot for stop.
+        self.pid_file("replica").write_text(f"{self.slot}\n")
 
     def _pgbouncer(self) -> None:
         folder = self.root / "pgbouncer"
@@ -413,9 +431,13 @@ class Topology:
                 _terminate(self.pid_file(name), name)
         if self.pid_file("replica").exists():
             data = self.root / "replica"
+            slot = self.pid_file("replica").read_text().strip()
             with contextlib.suppress(SystemExit):
                 _run([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"], user="postgres")
             self.pid_file("replica").unlink(missing_ok=True)
+            with contextlib.suppress(psycopg2.Error):
+                self._drop_slot(slot)
+            shutil.rmtree(data, ignore_errors=True)
         if not quiet:
             _log(f"prod-local under {self.root} stopped")
 
