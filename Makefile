@@ -95,9 +95,14 @@ $(VENV)/.bench: requirements-bench.txt $(VENV)/.test
 
 bench-install: $(VENV)/.bench
 
+# BENCH_TARGET=front: through nginx → app servers → PgBouncer (deploy/, bench/front.py).
+BENCH_TARGET ?= server
+BENCH_FRONT = $(if $(filter front,$(BENCH_TARGET)),--front)
+
 bench-rush: $(VENV)/.bench
 	@bash .ci/services.sh
-	$(PY) -m bench.rush $(BENCH_ARGS)
+	@$(if $(BENCH_FRONT),bash .ci/prod-packages.sh)
+	$(PY) -m bench.rush $(BENCH_FRONT) $(BENCH_ARGS)
 
 bench-nightly: $(VENV)/.bench
 	@bash .ci/services.sh
@@ -105,4 +110,5 @@ bench-nightly: $(VENV)/.bench
 
 bench-overload: $(VENV)/.bench
 	@bash .ci/services.sh
-	$(PY) -m bench.overload $(BENCH_ARGS)
+	@$(if $(BENCH_FRONT),bash .ci/prod-packages.sh)
+	$(PY) -m bench.overload $(BENCH_FRONT) $(BENCH_ARGS)
