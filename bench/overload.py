@@ -112,6 +112,11 @@ def main(argv: list[str] | None = None) -> int:
     over_503 = [
         ms for ms, status in zip(over_result["latencies"], over_result["status_list"], strict=True) if status == 503
     ]
+    over_refused = [
+        ms
+        for ms, status in zip(over_result["latencies"], over_result["status_list"], strict=True)
+        if status in (429, 503)
+    ]
     print(f"\n== Overload ({front.describe(config, args)}) ==")
     print(f"machine: {os.cpu_count()} cores; load average before {load_before[0]:.2f}, after {load_after[0]:.2f}")
     for name, phase, result in (
@@ -165,6 +170,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{refused_after:.1%} refused after vs {refused_before:.1%} before, first answer {first_ok:.0f} ms",
     )
     if not args.invariants_only:
+        # DESIGN §5: the refusals must be quick (the admitted claims take what a claim takes).
+        p99_refused = percentile(over_refused, 99)
+        verdicts.check(
+            "429/503 within 1 s (p99)", bool(over_refused) and p99_refused < ANSWER_WITHIN_MS, f"{p99_refused:.0f} ms"
+        )
         verdicts.check("overload answers within 1 s (p99)", over["p99"] < ANSWER_WITHIN_MS, f"{over['p99']:.0f} ms")
         verdicts.check(
             "recovery p99 as sustainable (≤ 1.5×)",
