@@ -19,6 +19,7 @@ from indigo import clock
 from indigo.errors import Conflict
 from placement.models import ScheduleLogEntry
 from vacancies.access import cutoffs_between
+from vacancies.locking import city_lock
 from vacancies.models import City, Protocol, ProtocolEntry, Seat, SeatEvent
 from vacancies.services import access_moves_record, seats_publish
 
@@ -137,7 +138,7 @@ def protocol_publish(*, city: City, cutoff: dt.datetime) -> Protocol:
     day = clock.local_date(cutoff)
     with transaction.atomic():
         # Serialises publishers of one city: a second run waits here, then finds the protocol.
-        city = City.objects.select_for_update().get(pk=city.pk)
+        city = city_lock(city.pk)
         existing = Protocol.objects.filter(city=city, day=day).first()
         if existing is not None:
             return existing

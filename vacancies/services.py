@@ -16,6 +16,7 @@ from accounts.scoping import can_manage_kindergarten
 from indigo import clock
 from indigo.errors import Conflict, NotAllowed, ServiceError
 from vacancies.access import WindowPlanner
+from vacancies.locking import city_lock
 from vacancies.models import City, Group, Seat, SeatEvent
 
 MAX_RELEASE_AT_ONCE = 200
@@ -175,16 +176,22 @@ def access_moves_record(*, city: City, until: dt.datetime) -> int:
     """Write a GENERAL_ACCESS event, dated at its general_from, for each open seat that has reached it.
 
     Only a record for the protocol and for notifications: claims judge access from the timestamps.
-    Callers serialise per city (the protocol job locks the city row), so the NOT EXISTS is safe.
+    The city row lock serialises this with the protocol and with itself (two midnight runs at once
+    both found no record and both wrote one), so the NOT EXISTS is safe; the partial unique
+    constraint seat_event_general_once_per_opening is the backstop.
     """
-    already = SeatEvent.objects.filter(
-        seat=OuterRef("pk"), kind=SeatEvent.Kind.GENERAL_ACCESS, at__gte=OuterRef("published_at")
-    )
-    due = (
-        Seat.objects.filter(group__kindergarten__city=city, state=Seat.State.OPEN, general_from__lte=until)
-        .filter(~Exists(already))
-        .values_list("pk", "general_from")
-    )
-    events = [SeatEvent(seat_id=pk, kind=SeatEvent.Kind.GENERAL_ACCESS, at=general_from) for pk, general_from in due]
-    SeatEvent.objects.bulk_create(events)
+    with transaction.atomic():
+        city_lock(city.pk)
+        already = SeatEvent.objects.filter(
+            seat=OuterRef("pk"), kind=SeatEvent.Kind.GENERAL_ACCESS, at__gte=OuterRef("published_at")
+        )
+        due = (
+            Seat.objects.filter(group__kindergarten__city=city, state=Seat.State.OPEN, general_from__lte=until)
+            .filter(~Exists(already))
+            .values_list("pk", "general_from")
+        )
+        events = [
+            SeatEvent(seat_id=pk, kind=SeatEvent.Kind.GENERAL_ACCESS, at=general_from) for pk, general_from in due
+        ]
+        SeatEvent.objects.bulk_create(events)
     return len(events)
