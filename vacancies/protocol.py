@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from indigo import clock
-from indigo.errors import Conflict
+from indigo.errors import Conflict, ServiceError
 from placement.models import ScheduleLogEntry
 from vacancies.access import cutoffs_between
 from vacancies.locking import city_lock
@@ -135,6 +135,7 @@ def protocol_publish(*, city: City, cutoff: dt.datetime) -> Protocol:
     """
     from placement.services import referrals_expire_due, referrals_unconfirmed_extraordinary_cancel
 
+    _refuse_future(cutoff)
     day = clock.local_date(cutoff)
     with transaction.atomic():
         # Serialises publishers of one city: a second run waits here, then finds the protocol.
@@ -178,8 +179,20 @@ def protocol_publish(*, city: City, cutoff: dt.datetime) -> Protocol:
     return protocol
 
 
+def _refuse_future(moment: dt.datetime) -> None:
+    """A protocol closes its day for good: published before its moment has passed, it would leave out
+    every change made between the run and that moment, and no later protocol would take them."""
+    if moment > clock.now():
+        raise ServiceError(
+            "protocol_in_future",
+            _("A protocol can only be published for a moment that has passed; %(moment)s is still to come."),
+            moment=clock.localtime_iso(moment),
+        )
+
+
 def protocols_catch_up(*, city: City, until: dt.datetime) -> list[Protocol]:
     """Publish every protocol due up to `until`, each with its own original cutoff (R-P-2)."""
+    _refuse_future(until)
     last = Protocol.objects.filter(city=city).order_by("-cutoff").values_list("cutoff", flat=True).first()
     return [protocol_publish(city=city, cutoff=cutoff) for cutoff in cutoffs_between(city, last, until)]
 
@@ -247,12 +260,20 @@ CSV_COLUMNS = [
     "child",
     "reason",
     "sha256",
+    "payload",
 ]
+# The first row: the header as hashed, and both hashes, as name=value cells (docs/protocol.md).
+CSV_HEADER_FIELDS = ["format", "city", "day", "cutoff", "previous_cutoff", "previous_sha256"]
 
 
 def protocol_csv(protocol: Protocol) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
+    # So that the file alone can be verified: the header the protocol's hash covers (an empty
+    # previous_cutoff stands for none), the hash itself and the previous one; and per entry the
+    # payload as hashed, in canonical JSON. `at` is Astana time with its offset: its UTC form is hashed.
+    header = protocol_header(protocol)
+    writer.writerow([f"{field}={header[field] or ''}" for field in CSV_HEADER_FIELDS] + [f"sha256={protocol.sha256}"])
     writer.writerow(CSV_COLUMNS)
     for entry in protocol.entries.order_by("position"):
         payload = entry.payload
@@ -275,6 +296,7 @@ def protocol_csv(protocol: Protocol) -> str:
                 payload.get("child", ""),
                 payload.get("reason", ""),
                 entry.sha256,
+                canonical_json(payload).decode("utf-8"),
             ]
         )
     return buffer.getvalue()
