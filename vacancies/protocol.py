@@ -13,6 +13,7 @@ import io
 import json
 
 from django.db import transaction
+from django.db.models import Min
 from django.utils.translation import gettext_lazy as _
 
 from indigo import clock
@@ -194,7 +195,18 @@ def protocols_catch_up(*, city: City, until: dt.datetime) -> list[Protocol]:
     """Publish every protocol due up to `until`, each with its own original cutoff (R-P-2)."""
     _refuse_future(until)
     last = Protocol.objects.filter(city=city).order_by("-cutoff").values_list("cutoff", flat=True).first()
-    return [protocol_publish(city=city, cutoff=cutoff) for cutoff in cutoffs_between(city, last, until)]
+    first_change = _first_change(city) if last is None else None
+    cutoffs = cutoffs_between(city, last, until, first_change=first_change)
+    return [protocol_publish(city=city, cutoff=cutoff) for cutoff in cutoffs]
+
+
+def _first_change(city: City) -> dt.datetime | None:
+    """The earliest moment anything the protocol lists happened in the city; None if nothing did."""
+    moments = [
+        SeatEvent.objects.filter(seat__group__kindergarten__city=city).aggregate(first=Min("at"))["first"],
+        ScheduleLogEntry.objects.filter(city=city).aggregate(first=Min("at"))["first"],
+    ]
+    return min((moment for moment in moments if moment is not None), default=None)
 
 
 def protocol_verify(protocol: Protocol, previous: Protocol | None) -> list[str]:
