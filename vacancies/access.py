@@ -73,12 +73,11 @@ class WindowPlanner:
     def _regular_window(self) -> AccessWindow:
         """R-S-2: priority from publication for N working (or calendar) days after its day."""
         city = self.city
-        if city.priority_window_unit == City.WindowUnit.WORKING_DAYS:
-            last_day = self.calendar.add_working_days(self.publication_day, city.priority_window_length)
-            general_day = self.calendar.next_working_day(last_day)
-        else:
-            last_day = self.publication_day + dt.timedelta(days=city.priority_window_length)
-            general_day = last_day + dt.timedelta(days=1)
+        # R-S-4: days of the August pause do not count, so a seat published late in July keeps the
+        # rest of its priority access after the pause, and general access opens after it too.
+        working = city.priority_window_unit == City.WindowUnit.WORKING_DAYS
+        last_day = self.calendar.add_window_days(self.publication_day, city.priority_window_length, working=working)
+        general_day = self.calendar.add_window_days(last_day, 1, working=working)
         return AccessWindow(self.published_at, last_day, at_local(general_day, MIDNIGHT))
 
     def window_for(self, *, kindergarten_id: int, cohort: int) -> AccessWindow:

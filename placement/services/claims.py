@@ -130,7 +130,7 @@ def _check_turn(turn: Turn) -> int | None:
 
 def _valid_until(issued: dt.datetime, city) -> dt.datetime:
     """R-S-8: valid to the end of the N-th working day after the day of issue."""
-    last_day = WorkingCalendar(city).add_working_days(clock.local_date(issued), city.referral_valid_working_days)
+    last_day = WorkingCalendar(city).add_window_days(clock.local_date(issued), city.referral_valid_working_days)
     return clock.at_local(last_day + dt.timedelta(days=1), dt.time(0, 0))
 
 

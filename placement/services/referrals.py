@@ -244,7 +244,7 @@ def referrals_unconfirmed_extraordinary_cancel(*, city: City, until: dt.datetime
         pk
         for pk, issued in candidates
         if clock.at_local(
-            calendar.add_working_days(clock.local_date(issued), city.extraordinary_confirm_working_days)
+            calendar.add_window_days(clock.local_date(issued), city.extraordinary_confirm_working_days)
             + dt.timedelta(days=1),
             dt.time(0, 0),
         )
