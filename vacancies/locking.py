@@ -12,19 +12,23 @@ Two locks, both per city:
   the clock (SeatEvent.at, ScheduleLogEntry.at…) and a protocol takes what is stamped up to its
   cutoff. A change stamped at 17:59:59 that waits on a row lock and commits at 18:00:05 would be
   invisible to an 18:00 protocol that ran at 18:00:01, and the next protocol starts after 18:00:
-  it would be in none. So every writer takes the city's lock in shared mode before it reads the
-  clock and keeps it to its commit (`protocol_write_begin`), and a protocol, once its cutoff has
-  passed, takes it exclusively for an instant (`protocol_writers_drain`): that waits for every
-  writer holding it, i.e. for every change that may be stamped at or before the cutoff, to commit
-  or roll back. A writer that comes later reads the clock after that instant, so after the cutoff:
-  its change belongs to the next protocol. The protocol does not keep the lock, so a claim waits at
-  most for the writers already in flight, never for the protocol's own work. Shared locks do not
-  conflict with each other: the claim path pays one statement, not a queue.
+  it would be in none. So every writer takes the city's advisory lock in shared mode before it reads
+  the clock and keeps it to its commit (`protocol_write_begin`), and a protocol, once its cutoff has
+  passed, waits for the transactions holding it at that moment to end (`protocol_writers_drain`):
+  those are all the changes that may be stamped at or before the cutoff and not committed yet. A
+  writer that takes the lock later reads the clock later, so after the cutoff: its change belongs
+  to the next protocol.
+
+  Nobody ever takes the lock exclusively: the protocol reads its holders from pg_locks and waits
+  for those transactions, so a writer never waits for the protocol (the claim path pays one
+  statement that never blocks), and a writer that takes the lock while holding row locks cannot
+  end up in a cycle with the protocol, which holds no lock while it waits.
 
   It relies on the servers' clocks agreeing (NTP), as every timestamp of the portal does.
 """
 
 import datetime as dt
+import time
 
 from django.db import connection
 
@@ -32,6 +36,14 @@ from indigo import clock
 
 # First key of the two-key advisory lock; the second is the city's id.
 _PROTOCOL_WRITERS = 0x1D160
+# A two-key advisory lock shows in pg_locks with objsubid 2; a transaction by its backend and virtual id.
+_HOLDERS_SQL = """
+SELECT pid, virtualtransaction FROM pg_locks
+WHERE locktype = 'advisory' AND classid = %s::integer::oid AND objid = %s::integer::oid AND objsubid = 2
+  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+  AND granted AND pid <> pg_backend_pid()
+"""
+_POLL_SECONDS = 0.01
 
 
 def city_lock(city_id: int):
@@ -54,12 +66,16 @@ def protocol_write_begin(city_id: int) -> dt.datetime:
 
 
 def protocol_writers_drain(city_id: int) -> None:
-    """Wait until every change of the city stamped so far has committed or rolled back.
+    """Wait until every transaction now holding the city's writer lock has committed or rolled back.
 
-    Takes and drops the writers' lock exclusively (session level, so it is let go at once, inside a
-    transaction or not). Call while holding no other lock: the writers it waits for may need them."""
+    Call once the cutoff has passed and while holding no lock. Writers that come later are not waited
+    for: they stamp after this moment. The calling session's own transaction is left out."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [_PROTOCOL_WRITERS, city_id])
-        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_PROTOCOL_WRITERS, city_id])
+        cursor.execute(_HOLDERS_SQL, [_PROTOCOL_WRITERS, city_id])
+        waiting = set(cursor.fetchall())
+        while waiting:
+            time.sleep(_POLL_SECONDS)
+            cursor.execute(_HOLDERS_SQL, [_PROTOCOL_WRITERS, city_id])
+            waiting &= set(cursor.fetchall())

@@ -20,7 +20,7 @@ from indigo import clock
 from indigo.errors import Conflict, ServiceError
 from placement.models import ScheduleLogEntry
 from vacancies.access import cutoffs_between
-from vacancies.locking import city_lock
+from vacancies.locking import city_lock, protocol_writers_drain
 from vacancies.models import City, Protocol, ProtocolEntry, Seat, SeatEvent
 from vacancies.services import access_moves_record, seats_publish
 
@@ -133,11 +133,14 @@ def protocol_publish(*, city: City, cutoff: dt.datetime) -> Protocol:
     """Publish the city's protocol for this cutoff, or return it if it exists (R-P-2).
 
     One transaction: a crash leaves either the whole protocol with its seat changes, or nothing.
+    The cutoff must have passed (protocols_catch_up, which the job and the command use, sees to it):
+    only then are the changes it waits for all the ones that can be stamped up to it.
     """
     from placement.services import referrals_expire_due, referrals_unconfirmed_extraordinary_cancel
 
-    _refuse_future(cutoff)
     day = clock.local_date(cutoff)
+    # Every change stamped up to the cutoff has committed past this line (vacancies/locking.py).
+    protocol_writers_drain(city.pk)
     with transaction.atomic():
         # Serialises publishers of one city: a second run waits here, then finds the protocol.
         city = city_lock(city.pk)
