@@ -695,7 +695,7 @@ def _privilege_row(privilege, city, form=None, working_days=None) -> dict:
     issued = getattr(privilege, "referral_issued_at", None)
     if issued and privilege.state == Privilege.State.PENDING and privilege.category.tier == "extraordinary":
         working_days = working_days or WorkingCalendar(city)
-        deadline = working_days.add_working_days(clock.local_date(issued), city.extraordinary_confirm_working_days)
+        deadline = working_days.add_window_days(clock.local_date(issued), city.extraordinary_confirm_working_days)
     return {"privilege": privilege, "deadline": deadline, "form": form or RejectForm(auto_id=f"id_p{privilege.pk}_%s")}
 
 

@@ -33,6 +33,7 @@ from placement.services.guards import block_check
 from placement.services.referrals import referral_public_facts
 from placement.turns import turn_snapshot
 from vacancies.access import Stage, stage_at
+from vacancies.locking import protocol_write_begin
 from vacancies.models import Seat, SeatEvent
 
 LOCK_TIMEOUT = "3s"
@@ -130,7 +131,7 @@ def _check_turn(turn: Turn) -> int | None:
 
 def _valid_until(issued: dt.datetime, city) -> dt.datetime:
     """R-S-8: valid to the end of the N-th working day after the day of issue."""
-    last_day = WorkingCalendar(city).add_working_days(clock.local_date(issued), city.referral_valid_working_days)
+    last_day = WorkingCalendar(city).add_window_days(clock.local_date(issued), city.referral_valid_working_days)
     return clock.at_local(last_day + dt.timedelta(days=1), dt.time(0, 0))
 
 
@@ -191,7 +192,7 @@ def seats_claim(*, seats: list[Seat], applications: list[Application], by, reque
     _precheck([s for s, _a in pairs], [a for _s, a in pairs], by, now)
     try:
         with transaction.atomic(durable=True):
-            at = clock.now()
+            at = protocol_write_begin(applications[0].city_id)
             _lock_applications([a.pk for a in applications], at)
             locked = {seat.pk: seat for seat in _lock_seats([seat.pk for seat, _a in pairs])}
             if len(locked) != len(pairs):
