@@ -5,6 +5,7 @@ Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL.
 """
 
 import datetime as dt
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
@@ -44,7 +45,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: under overload it refuses before any session or database work (indigo/overload.py).
+    # Behind nginx: the client's address from X-Real-IP, believed from TRUSTED_PROXIES only.
+    "indigo.proxy.TrustedProxyAddress",
+    # Then: under overload it refuses before any session or database work (indigo/overload.py).
     "indigo.overload.AdmissionControl",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -103,6 +106,25 @@ def _database(url: str) -> dict:
 
 VAR_DIR.mkdir(exist_ok=True)
 DATABASES = {"default": _database(env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'indigo.sqlite3'}"))}
+# PgBouncer in transaction pooling (deploy/pgbouncer.ini) hands each transaction whichever server
+# connection is free: a cursor held open across transactions (server-side cursors, .iterator()) or a
+# session setting would land on another client's connection. psycopg2 prepares no statements, and
+# the only session setting, jit=off, is made on the database by `make prod-local` (ALTER DATABASE).
+DATABASE_POOLING = env_str("DATABASE_POOLING", "session")
+if DATABASE_POOLING not in {"session", "transaction"}:
+    raise ImproperlyConfigured(f"DATABASE_POOLING={DATABASE_POOLING!r}: use session or transaction.")
+if DATABASE_POOLING == "transaction" and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    # PgBouncer refuses startup parameters it does not know, "options" among them.
+    DATABASES["default"]["OPTIONS"].pop("options", None)
+# A streaming replica for the public read pages (indigo/db_router.py); never written, never migrated.
+_replica_url = env_str("DATABASE_REPLICA_URL", "")
+if _replica_url:
+    DATABASES["replica"] = {**_database(_replica_url), "TEST": {"MIRROR": "default"}}
+    if DATABASE_POOLING == "transaction":
+        DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+        DATABASES["replica"]["OPTIONS"].pop("options", None)
+    DATABASE_ROUTERS = ["indigo.db_router.PublicReadRouter"]
 SILENCED_SYSTEM_CHECKS = []
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The registry's covering index (vacancies.Seat) carries two columns SQLite cannot include; the
@@ -200,6 +222,13 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600, minimum=300)
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Reverse proxies (addresses or networks) whose X-Real-IP names the client (indigo/proxy.py).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an address or a network.") from None
 
 
 def _cache(url: str) -> dict:

@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from indigo.choices import Language
+from indigo.db_router import public_read
 from placement.models import ScheduleLogEntry, SummerWindow
 from placement.selectors import summer_schedule
 from placement.services.schedule import SummerDates
@@ -41,6 +42,7 @@ def how_it_works(request: HttpRequest) -> HttpResponse:
     return render(request, "public/how_it_works.html", {"city": city, "rules": city or City()})
 
 
+@public_read
 def kindergartens(request: HttpRequest) -> HttpResponse:
     city = _city()
     district = request.GET.get("district", "")
@@ -62,6 +64,7 @@ def kindergartens(request: HttpRequest) -> HttpResponse:
     return render(request, "public/kindergartens.html", context)
 
 
+@public_read
 def schedule(request: HttpRequest) -> HttpResponse:
     city = _city()
     years = list(SummerWindow.objects.filter(city=city).values_list("year", flat=True).distinct().order_by("-year"))

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.scoping import can_manage_kindergarten, managed_kindergarten_ids
 from indigo import clock
 from indigo.choices import GroupType, Language
+from indigo.db_router import public_read
 from indigo.errors import ServiceError
 from vacancies.access import Stage, stage_at
 from vacancies.models import Group, Kindergarten, Protocol, Seat, SeatEvent
@@ -40,6 +41,7 @@ def _int_param(request: HttpRequest, name: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
+@public_read
 def registry(request: HttpRequest) -> HttpResponse:
     city = _current_city()
     choice = request.GET.get
@@ -73,12 +75,14 @@ def registry(request: HttpRequest) -> HttpResponse:
     return render(request, "vacancies/registry.html", context)
 
 
+@public_read
 def protocol_archive(request: HttpRequest) -> HttpResponse:
     city = _current_city()
     page = Paginator(Protocol.objects.filter(city=city).order_by("-day"), 60).get_page(request.GET.get("page"))
     return render(request, "vacancies/protocol_archive.html", {"city": city, "page": page})
 
 
+@public_read
 def protocol_detail(request: HttpRequest, day: str) -> HttpResponse:
     city = _current_city()
     try:
