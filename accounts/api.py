@@ -15,6 +15,7 @@ from accounts.permissions import IsParent, ScopedQuerysetMixin
 from accounts.ratelimit import rate_limited
 from accounts.scoping import applications_visible_to, children_of
 from accounts.services.links import representative_link
+from indigo.digits import DigitsSerializerField
 from placement.models import Application, Child
 
 
@@ -84,7 +85,7 @@ class ChildLinkApi(APIView):
     permission_classes = [IsParent]
 
     class LinkInput(serializers.Serializer):
-        iin = serializers.CharField(max_length=12)
+        iin = DigitsSerializerField(max_length=12)
         birth_date = serializers.DateField()
         last_name = serializers.CharField(max_length=100)
         first_name = serializers.CharField(max_length=100)

@@ -10,6 +10,7 @@ from accounts.models import AccountFlag, RepresentativeLink, User
 from accounts.scoping import active_block
 from accounts.services.blocks import block_message
 from accounts.services.signup import parent_iin_check, phone_check
+from indigo.digits import DigitsField
 from indigo.errors import ServiceError
 
 
@@ -67,10 +68,10 @@ class _PasswordPair(forms.Form):
 
 
 class SignupForm(_PasswordPair):
-    iin = forms.CharField(label=_("Your IIN"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+    iin = DigitsField(label=_("Your IIN"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "numeric"}))
     last_name = forms.CharField(label=_("Last name"), max_length=150)
     first_name = forms.CharField(label=_("First name"), max_length=150)
-    phone = forms.CharField(
+    phone = DigitsField(
         label=_("Mobile phone"),
         max_length=30,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel", "placeholder": "+7 7__ ___ __ __"}),
@@ -100,7 +101,7 @@ class SignupForm(_PasswordPair):
 
 
 class CodeForm(forms.Form):
-    code = forms.CharField(
+    code = DigitsField(
         label=_("Code from the SMS"),
         max_length=10,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
@@ -123,7 +124,7 @@ class ResetFinishForm(CodeForm, _PasswordPair):
 
 
 class ChildLinkForm(forms.Form):
-    iin = forms.CharField(label=_("Child's IIN"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+    iin = DigitsField(label=_("Child's IIN"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "numeric"}))
     birth_date = forms.DateField(label=_("Birth date"), widget=forms.DateInput(attrs={"type": "date"}))
     last_name = forms.CharField(label=_("Last name"), max_length=100)
     first_name = forms.CharField(label=_("First name"), max_length=100)
@@ -147,7 +148,7 @@ class ReasonForm(forms.Form):
 
 
 class BlockForm(forms.Form):
-    iin = forms.CharField(label=_("Parent's IIN"), max_length=12)
+    iin = DigitsField(label=_("Parent's IIN"), max_length=12)
     reason = forms.CharField(label=_("Reason"), max_length=500)
 
 
@@ -170,7 +171,7 @@ class StaffCreateForm(_PasswordPair):
     username = forms.CharField(label=_("Login"), max_length=150)
     last_name = forms.CharField(label=_("Last name"), max_length=150)
     first_name = forms.CharField(label=_("First name"), max_length=150)
-    phone = forms.CharField(label=_("Mobile phone"), max_length=30, required=False)
+    phone = DigitsField(label=_("Mobile phone"), max_length=30, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
     kindergartens = forms.ModelMultipleChoiceField(
         label=_("Kindergartens"), queryset=None, widget=forms.CheckboxSelectMultiple

@@ -44,6 +44,7 @@ from accounts.services.signup import (
 )
 from accounts.services.staff import staff_create
 from indigo import clock
+from indigo.digits import ascii_digits_or_none
 from indigo.errors import ServiceError
 from placement.models import Application
 from vacancies.selectors import city_default
@@ -336,6 +337,7 @@ def department_blocks(request: HttpRequest) -> HttpResponse:
     )
     form = forms.BlockForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        # DigitsField has read any script's digits as 0-9: the officer finds the parent however it was typed.
         parent = User.objects.filter(iin=form.cleaned_data["iin"].strip(), role=User.Role.PARENT).first()
         try:
             if parent is None:
@@ -412,7 +414,7 @@ def department_audit(request: HttpRequest) -> HttpResponse:
             q = data["q"].strip()
             match = (
                 Q(actor__username__iexact=q)
-                | Q(actor__iin=q)
+                | Q(actor__iin=ascii_digits_or_none(q) or q)
                 | Q(object_id=q)
                 | Q(action__istartswith=q)
                 | Q(data__identifier=q)

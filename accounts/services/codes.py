@@ -17,6 +17,7 @@ from accounts.models import PhoneCode
 from accounts.net import client_ip
 from accounts.ratelimit import rate_limit_hit
 from indigo import clock, senders
+from indigo.digits import ascii_digits_or_none
 from indigo.errors import ServiceError
 
 CODE_DIGITS = 6
@@ -108,7 +109,7 @@ def phone_code_verify(*, phone: str, purpose: str, code: str) -> PhoneCode:
         raise ServiceError("code_expired", _("This code has expired. Ask for a new one."))
     if current.attempts >= _setting("PHONE_CODE_MAX_ATTEMPTS", 5):
         raise ServiceError("code_attempts", _("Too many wrong codes. Ask for a new one."))
-    typed = "".join(ch for ch in (code or "") if ch.isdigit())
+    typed = "".join(ch for ch in ascii_digits_or_none(code) or "" if ch in "0123456789")
     if not hmac.compare_digest(_digest(current, typed), current.code_hash):
         PhoneCode.objects.filter(pk=current.pk).update(attempts=F("attempts") + 1)
         raise ServiceError("code_wrong", _("The code is not right. Check the SMS and try again."))
