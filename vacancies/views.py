@@ -21,7 +21,7 @@ from indigo.errors import ServiceError
 from vacancies.access import Stage, stage_at
 from vacancies.models import Group, Kindergarten, Protocol, Seat, SeatEvent
 from vacancies.protocol import GENERAL_NEXT, SCHEDULE_CHANGE
-from vacancies.selectors import RegistryFilters, city_default, registry_seats
+from vacancies.selectors import RegistryFilters, city_default, registry_batches
 from vacancies.services import group_free_places, seat_release, seat_withdraw
 
 REGISTRY_PAGE_SIZE = 50
@@ -53,14 +53,14 @@ def registry(request: HttpRequest) -> HttpResponse:
         group_type=choice("group_type") if choice("group_type") in GroupType.values else None,
         stage=choice("stage") if choice("stage") in (Stage.PRIORITY, Stage.GENERAL, Stage.SCHEDULED) else None,
     )
-    page = Paginator(registry_seats(city=city, filters=filters, at=clock.now()), REGISTRY_PAGE_SIZE).get_page(
-        choice("page")
-    )
+    batches = registry_batches(city=city, filters=filters, at=clock.now())
+    page = Paginator(batches, REGISTRY_PAGE_SIZE).get_page(choice("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "city": city,
         "page": page,
+        "seat_total": batches.seat_count(),
         "filters": filters,
         "querystring": query.urlencode(),
         "districts": city.districts.all(),
