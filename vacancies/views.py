@@ -19,7 +19,7 @@ from indigo.choices import GroupType, Language
 from indigo.errors import ServiceError
 from vacancies.access import Stage, stage_at
 from vacancies.models import Group, Kindergarten, Protocol, Seat, SeatEvent
-from vacancies.protocol import GENERAL_NEXT, SCHEDULE_CHANGE
+from vacancies.protocol import GENERAL_NEXT, PRIVILEGE_CATEGORY_CHANGE, SCHEDULE_CHANGE
 from vacancies.selectors import RegistryFilters, city_default, registry_seats
 from vacancies.services import group_free_places, seat_release, seat_withdraw
 
@@ -90,6 +90,7 @@ def protocol_detail(request: HttpRequest, day: str) -> HttpResponse:
         **dict(SeatEvent.Kind.choices),
         GENERAL_NEXT: _("moves to general access tonight"),
         SCHEDULE_CHANGE: _("summer schedule changed"),
+        PRIVILEGE_CATEGORY_CHANGE: _("privilege no longer counts in the queue"),
     }
     language = get_language()
     rows = []
@@ -101,6 +102,8 @@ def protocol_detail(request: HttpRequest, day: str) -> HttpResponse:
                 "entry": entry,
                 "label": labels.get(entry.kind, entry.kind),
                 "kindergarten": kindergarten.get(f"name_{language}") or kindergarten.get("name_ru", ""),
+                "category": (payload.get("category") or {}).get(f"name_{language}")
+                or (payload.get("category") or {}).get("name_ru", ""),
                 "payload": payload,
                 "language": Language(payload["language"]).label if payload.get("language") in Language.values else "",
                 "priority_from": _parse_moment(payload.get("priority_from")),
