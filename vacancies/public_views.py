@@ -7,8 +7,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from indigo.choices import Language
-from placement.models import PrivilegeCategoryChange, ScheduleLogEntry, SummerWindow
-from placement.selectors import summer_schedule
+from placement.models import ScheduleLogEntry, SummerWindow
+from placement.selectors import privilege_category_log, summer_schedule
 from placement.services.schedule import SummerDates
 from vacancies.models import City, Kindergarten
 from vacancies.selectors import city_default, kindergarten_directory
@@ -37,14 +37,8 @@ def _city() -> City:
 
 def how_it_works(request: HttpRequest) -> HttpResponse:
     city = city_default()
-    # The public log of privilege categories taken out of the queue (R-Q-2), newest first.
-    changes = (
-        PrivilegeCategoryChange.objects.filter(city=city).select_related("category").order_by("-at", "-pk")[:50]
-        if city
-        else []
-    )
     # With no city loaded yet the page still explains the rules, with their default values.
-    context = {"city": city, "rules": city or City(), "category_changes": changes}
+    context = {"city": city, "rules": city or City(), "category_changes": privilege_category_log(city=city)}
     return render(request, "public/how_it_works.html", context)
 
 

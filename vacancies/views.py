@@ -19,7 +19,7 @@ from indigo.choices import GroupType, Language
 from indigo.errors import ServiceError
 from vacancies.access import Stage, stage_at
 from vacancies.models import Group, Kindergarten, Protocol, Seat, SeatEvent
-from vacancies.protocol import GENERAL_NEXT, PRIVILEGE_CATEGORY_CHANGE, SCHEDULE_CHANGE
+from vacancies.protocol import GENERAL_NEXT, SCHEDULE_CHANGE
 from vacancies.selectors import RegistryFilters, city_default, registry_seats
 from vacancies.services import group_free_places, seat_release, seat_withdraw
 
@@ -90,7 +90,7 @@ def protocol_detail(request: HttpRequest, day: str) -> HttpResponse:
         **dict(SeatEvent.Kind.choices),
         GENERAL_NEXT: _("moves to general access tonight"),
         SCHEDULE_CHANGE: _("summer schedule changed"),
-        PRIVILEGE_CATEGORY_CHANGE: _("privilege no longer counts in the queue"),
+        "category_change": _("privilege no longer counts in the queue"),  # protocol.PRIVILEGE_CATEGORY_CHANGE
     }
     language = get_language()
     rows = []
@@ -100,10 +100,8 @@ def protocol_detail(request: HttpRequest, day: str) -> HttpResponse:
         rows.append(
             {
                 "entry": entry,
-                "label": labels.get(entry.kind, entry.kind),
+                "label": _entry_label(labels, entry.kind, payload, language),
                 "kindergarten": kindergarten.get(f"name_{language}") or kindergarten.get("name_ru", ""),
-                "category": (payload.get("category") or {}).get(f"name_{language}")
-                or (payload.get("category") or {}).get("name_ru", ""),
                 "payload": payload,
                 "language": Language(payload["language"]).label if payload.get("language") in Language.values else "",
                 "priority_from": _parse_moment(payload.get("priority_from")),
@@ -111,6 +109,15 @@ def protocol_detail(request: HttpRequest, day: str) -> HttpResponse:
             }
         )
     return render(request, "vacancies/protocol_detail.html", {"city": city, "protocol": protocol, "rows": rows})
+
+
+def _entry_label(labels: dict, kind: str, payload: dict, language: str) -> str:
+    label = labels.get(kind, kind)
+    category = payload.get("category")
+    # A privilege category's change names the category, which no column of the table shows.
+    if isinstance(category, dict):
+        return f"{label}: {category.get(f'name_{language}') or category.get('name_ru', '')}"
+    return label
 
 
 def _parse_moment(text: str | None):

@@ -132,3 +132,14 @@ def test_it_item_11_r_q_3_cached_positions_equal_the_queue_sql_around_deactivati
             expected = queue.position_report_ranked(application=application, at=at)
             assert position_report(application=application, at=at) == expected, (seed, application.pk, at)
             assert queue._rank(application, Scope.WAITING, at) == queue_position(application=application, at=at)
+
+
+def test_it_item_11_names_the_category_on_the_protocol_page(client, city, officer, large_family, settings):
+    settings.DEFAULT_CITY_SLUG = city.slug
+    protocol_publish(city=city, cutoff=MONDAY)
+    with time_machine.travel(TUESDAY_NOON, tick=False):
+        privilege_category_deactivate(category=large_family, reason="Repealed by the akimat", by=officer)
+    protocol_publish(city=city, cutoff=TUESDAY)
+    page = client.get("/ru/protocols/2024-06-04/").content.decode()
+    assert "льгота больше не учитывается в очереди: Многодетная семья" in page
+    assert "Repealed by the akimat" in page
