@@ -71,13 +71,24 @@ class PrivilegeCategory(models.Model):
     name_kk = models.CharField(max_length=200)
     name_ru = models.CharField(max_length=200)
     name_en = models.CharField(max_length=200, blank=True)
+    # Offered for new privileges and counted in the queue. Deactivation is for good and dated: from
+    # deactivated_at the category's privileges stop counting (R-Q-2), and the queue at any earlier
+    # moment (a previous protocol, R-Q-3) still counts them as it did then.
     is_active = models.BooleanField(default=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("privilege category")
         verbose_name_plural = _("privilege categories")
         ordering = ["city", "tier", "code"]
-        constraints = [models.UniqueConstraint(fields=["city", "code"], name="privilege_category_unique_code")]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "code"], name="privilege_category_unique_code"),
+            models.CheckConstraint(
+                condition=Q(is_active=True, deactivated_at__isnull=True)
+                | Q(is_active=False, deactivated_at__isnull=False),
+                name="privilege_category_inactive_is_dated",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -312,6 +323,25 @@ class ScheduleLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.city} {self.cohort}"
+
+
+class PrivilegeCategoryChange(models.Model):
+    """Public, append-only log of privilege categories leaving the queue (R-Q-2); the protocol lists it."""
+
+    city = models.ForeignKey("vacancies.City", on_delete=models.PROTECT, related_name="privilege_category_log")
+    category = models.ForeignKey(PrivilegeCategory, on_delete=models.PROTECT, related_name="changes")
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    active = models.BooleanField(help_text=_("Whether the category counts in the queue after this change."))
+    reason = models.CharField(max_length=300)
+
+    class Meta:
+        verbose_name = _("privilege category change")
+        verbose_name_plural = _("privilege category changes")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.category}"
 
 
 class TurnNotice(models.Model):

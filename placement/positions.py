@@ -36,12 +36,12 @@ from vacancies.models import City
 # market and cutoff and kept in the cache as three sorted arrays (filing time in µs, id), one per tier.
 # The queue now is that one with the applications that changed since the cutoff taken out and put back
 # where they stand now. "Changed" is a superset of every application whose row set differs between the
-# two moments: filed, closed, referral issued or closed, privilege claimed, decided or expired since
-# the cutoff. For any other application each condition of _BASE_SQL has the same value at both
-# moments, so it is in the same tier at both, and its order against the others of that tier is the
-# same. Those unchanged applications therefore keep their relative order in each list, and the
-# children ahead of one child at either moment are a prefix of each list — which gives who is gone and
-# who came from a few bisections, whatever the size of the market.
+# two moments: filed, closed, referral issued or closed, privilege claimed, decided or expired since the
+# cutoff, or its privilege's category deactivated since. For any other application each condition of
+# _BASE_SQL has the same value at both moments, so it is in the same tier at both, and its order against
+# the others of that tier is the same. Those unchanged applications therefore keep their relative order
+# in each list, and the children ahead of one child at either moment are a prefix of each list — which
+# gives who is gone and who came from a few bisections, whatever the size of the market.
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MICROSECOND = dt.timedelta(microseconds=1)
@@ -59,9 +59,10 @@ FROM ({base}) AS base GROUP BY tier
 _THEN_SQL = _THEN_TEMPLATE.format(base=_HASHED_BASE_SQL.format(eligible=""))
 
 # The applications of the market that changed since the cutoff, each with its tier now (NULL: not
-# waiting now), read with _BASE_SQL itself; and a fingerprint of the privilege tiers (a category moved
-# to another tier invalidates the cached queue) and of the database (a copy or a re-created test
-# database has another oid, so it never reads a queue cached for another one through a shared cache).
+# waiting now), read with _BASE_SQL itself; and a fingerprint of the privilege categories (a category
+# moved to another tier, or deactivated at another moment, invalidates the cached queue) and of the
+# database (a copy or a re-created test database has another oid, so it never reads a queue cached for
+# another one through a shared cache).
 # "state < 'active' OR state > 'active'" is state <> 'active' as two ranges of the market index.
 _CHANGED_TEMPLATE = """
 WITH changed AS (
@@ -73,6 +74,8 @@ WITH changed AS (
     UNION SELECT p.application_id FROM placement_privilege p
           WHERE p.claimed_at > %(then)s OR p.decided_at > %(then)s
              OR (p.expires_on >= %(then_today)s AND p.expires_on < %(today)s)
+    UNION SELECT p.application_id FROM placement_privilege p
+          JOIN placement_privilegecategory c ON c.id = p.category_id WHERE c.deactivated_at > %(then)s
     UNION SELECT %(id)s
 ),
 base AS ({base})
@@ -82,7 +85,7 @@ WHERE a.city_id = %(city)s AND a.cohort = %(cohort)s AND a.language = %(language
   AND a.group_type = %(group_type)s
 """
 _FINGERPRINT_SQL = """
-SELECT md5(string_agg(c.id || c.tier, ',' ORDER BY c.id)
+SELECT md5(string_agg(c.id || c.tier || coalesce(c.deactivated_at::text, ''), ',' ORDER BY c.id)
            || (SELECT oid FROM pg_database WHERE datname = current_database()))
 FROM placement_privilegecategory c"""
 _CHANGED_SQL = _CHANGED_TEMPLATE.format(

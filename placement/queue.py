@@ -57,10 +57,12 @@ _BASE_TEMPLATE = """
                       AND (r.closed_at IS NULL OR r.closed_at > %(at)s))
       {eligible}
 """
-# A privilege counts as of `at`: claimed by then, not refused or revoked by then, not expired.
+# A privilege counts as of `at`: claimed by then, not refused or revoked by then, not expired, and its
+# category not deactivated by then (c is the category, joined wherever this is used).
 _PRIVILEGE_IN_FORCE = """p.claimed_at <= %(at)s
                            AND (p.state IN ('pending', 'confirmed') OR p.decided_at > %(at)s)
-                           AND (p.expires_on IS NULL OR p.expires_on >= %(today)s)"""
+                           AND (p.expires_on IS NULL OR p.expires_on >= %(today)s)
+                           AND (c.deactivated_at IS NULL OR c.deactivated_at > %(at)s)"""
 _TIER_BY_EXISTS = f"""CASE
             WHEN EXISTS (SELECT 1 FROM placement_privilege p
                          JOIN placement_privilegecategory c ON c.id = p.category_id

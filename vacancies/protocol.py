@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from indigo import clock
 from indigo.errors import Conflict, ServiceError
-from placement.models import ScheduleLogEntry
+from placement.models import PrivilegeCategoryChange, ScheduleLogEntry
 from vacancies.access import cutoffs_between
 from vacancies.locking import city_lock, protocol_writers_drain
 from vacancies.models import City, Protocol, ProtocolEntry, Seat, SeatEvent
@@ -27,6 +27,7 @@ from vacancies.services import access_moves_record, seats_publish
 FORMAT = "indigo-protocol/1"
 GENERAL_NEXT = "general_next"
 SCHEDULE_CHANGE = "schedule_change"
+PRIVILEGE_CATEGORY_CHANGE = "category_change"
 
 
 def canonical_json(data) -> bytes:
@@ -111,6 +112,22 @@ def _collect_entries(city: City, after: dt.datetime | None, cutoff: dt.datetime)
                 "name_ru": change.kindergarten.name_ru,
             }
         rows.append((change.at, 1, change.pk, SCHEDULE_CHANGE, None, payload))
+    categories = PrivilegeCategoryChange.objects.filter(city=city, at__lte=cutoff)
+    if after is not None:
+        categories = categories.filter(at__gt=after)
+    for change in categories.select_related("category").order_by("at", "pk"):
+        category = change.category
+        payload = {
+            "category": {
+                "code": category.code,
+                "tier": category.tier,
+                "name_kk": category.name_kk,
+                "name_ru": category.name_ru,
+            },
+            "counts_in_queue": change.active,
+            "reason": change.reason,
+        }
+        rows.append((change.at, 3, change.pk, PRIVILEGE_CATEGORY_CHANGE, None, payload))
     # Announcements: seats whose general access opens before the next protocol.
     upcoming = (
         Seat.objects.filter(
@@ -208,6 +225,7 @@ def _first_change(city: City) -> dt.datetime | None:
     moments = [
         SeatEvent.objects.filter(seat__group__kindergarten__city=city).aggregate(first=Min("at"))["first"],
         ScheduleLogEntry.objects.filter(city=city).aggregate(first=Min("at"))["first"],
+        PrivilegeCategoryChange.objects.filter(city=city).aggregate(first=Min("at"))["first"],
     ]
     return min((moment for moment in moments if moment is not None), default=None)
 

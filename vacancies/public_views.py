@@ -9,7 +9,7 @@ from django.shortcuts import render
 from indigo.choices import Language
 from indigo.db_router import public_read
 from placement.models import ScheduleLogEntry, SummerWindow
-from placement.selectors import summer_schedule
+from placement.selectors import privilege_category_log, summer_schedule
 from placement.services.schedule import SummerDates
 from vacancies.models import City, Kindergarten
 from vacancies.selectors import city_default, kindergarten_directory
@@ -39,7 +39,8 @@ def _city() -> City:
 def how_it_works(request: HttpRequest) -> HttpResponse:
     city = city_default()
     # With no city loaded yet the page still explains the rules, with their default values.
-    return render(request, "public/how_it_works.html", {"city": city, "rules": city or City()})
+    context = {"city": city, "rules": city or City(), "category_changes": privilege_category_log(city=city)}
+    return render(request, "public/how_it_works.html", context)
 
 
 @public_read

@@ -45,7 +45,8 @@ def seat_release(*, group: Group, count: int, by=None, at: dt.datetime | None = 
     _require_manager(by, group.kindergarten)
     with transaction.atomic():
         # Stamped under the city's writer lock, so the protocol of this moment waits for the commit.
-        at = at or protocol_write_begin(group.kindergarten.city_id)
+        stamped = protocol_write_begin(group.kindergarten.city_id)
+        at = at or stamped
         # The group row is the lock: two releases for one group cannot both pass the capacity check.
         group = Group.objects.select_for_update().select_related("kindergarten").get(pk=group.pk)
         if not group.is_active:
@@ -84,7 +85,8 @@ def seat_withdraw(*, seat: Seat, reason: str, by=None, at: dt.datetime | None = 
         raise ServiceError("reason_too_long", _("Keep the reason under 300 characters."))
     _require_manager(by, seat.group.kindergarten)
     with transaction.atomic():
-        at = at or protocol_write_begin(seat.group.kindergarten.city_id)
+        stamped = protocol_write_begin(seat.group.kindergarten.city_id)
+        at = at or stamped
         # Locked like a claim locks it, so a withdrawal and a claim of one seat never both win.
         locked = Seat.objects.select_for_update().get(pk=seat.pk)
         if locked.state not in WITHDRAWABLE:

@@ -94,6 +94,7 @@ def protocol_detail(request: HttpRequest, day: str) -> HttpResponse:
         **dict(SeatEvent.Kind.choices),
         GENERAL_NEXT: _("moves to general access tonight"),
         SCHEDULE_CHANGE: _("summer schedule changed"),
+        "category_change": _("privilege no longer counts in the queue"),  # protocol.PRIVILEGE_CATEGORY_CHANGE
     }
     language = get_language()
     rows = []
@@ -103,7 +104,7 @@ def protocol_detail(request: HttpRequest, day: str) -> HttpResponse:
         rows.append(
             {
                 "entry": entry,
-                "label": labels.get(entry.kind, entry.kind),
+                "label": _entry_label(labels, entry.kind, payload, language),
                 "kindergarten": kindergarten.get(f"name_{language}") or kindergarten.get("name_ru", ""),
                 "payload": payload,
                 "language": Language(payload["language"]).label if payload.get("language") in Language.values else "",
@@ -112,6 +113,15 @@ def protocol_detail(request: HttpRequest, day: str) -> HttpResponse:
             }
         )
     return render(request, "vacancies/protocol_detail.html", {"city": city, "protocol": protocol, "rows": rows})
+
+
+def _entry_label(labels: dict, kind: str, payload: dict, language: str) -> str:
+    label = labels.get(kind, kind)
+    category = payload.get("category")
+    # A privilege category's change names the category, which no column of the table shows.
+    if isinstance(category, dict):
+        return f"{label}: {category.get(f'name_{language}') or category.get('name_ru', '')}"
+    return label
 
 
 def _parse_moment(text: str | None):

@@ -100,3 +100,10 @@ def test_it_item_7_control_without_lock_and_constraint_records_every_move_twice(
         SeatEvent.objects.filter(kind=SeatEvent.Kind.GENERAL_ACCESS).delete()
         with connection.schema_editor() as editor:
             editor.add_constraint(SeatEvent, constraint)
+
+
+def test_it_item_12_refuses_to_record_moves_for_a_future_moment(city):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="in the future"):
+        call_command("advance_access", "--at", "2999-01-01T00:00")

@@ -83,3 +83,9 @@ def test_it_r_s_4_skips_the_citys_own_pause_dates(city):
     # Thu 01.08.2024 (1), Fri 02.08 (2), then Mon 26.08 (3).
     assert calendar.add_window_days(D(2024, 7, 31), 3) == D(2024, 8, 26)
     assert WorkingCalendar().add_window_days(D(2024, 7, 31), 3) == D(2024, 8, 5)
+
+
+def test_it_r_s_4_explains_the_kept_days_on_the_rules_page(client, city, settings):
+    settings.DEFAULT_CITY_SLUG = city.slug
+    assert "Дни паузы не засчитываются" in client.get("/ru/how-it-works/").content.decode()
+    assert "Үзіліс күндері есептелмейді" in client.get("/kk/how-it-works/").content.decode()

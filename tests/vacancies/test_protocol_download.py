@@ -92,3 +92,20 @@ def test_it_item_12_refuses_to_publish_for_a_future_moment(city, kindergarten_a)
         call_command("publish_protocol")
     assert list(Protocol.objects.values_list("day", flat=True)) == [D(2024, 6, 3)]
     assert Seat.objects.get().published_at == local(D(2024, 6, 3), 18)
+
+
+def test_it_item_12_runs_the_documented_csv_check_as_written(city, kindergarten_a, tmp_path, monkeypatch):
+    """The Python of docs/protocol.md, run as a reader would run it on a downloaded file."""
+    from pathlib import Path
+
+    seat_release(group=GroupFactory(kindergarten=kindergarten_a, cohort=2018), count=2, at=local(D(2024, 5, 31), 9))
+    protocol = protocol_publish(city=city, cutoff=local(D(2024, 5, 31), 18))
+    download = APIClient().get(f"/api/v1/protocols/{protocol.pk}/", {"format": "csv"}).content
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text()
+    [snippet] = [block.split("```", 1)[0] for block in docs.split("```python\n")[1:] if "csv.reader" in block]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "protocol.csv").write_bytes(download)
+    exec(compile(snippet, "docs/protocol.md", "exec"), {})  # noqa: S102 - our own documentation
+    (tmp_path / "protocol.csv").write_bytes(download.replace(b"released", b"relaesed", 1))
+    with pytest.raises(AssertionError):
+        exec(compile(snippet, "docs/protocol.md", "exec"), {})  # noqa: S102
