@@ -66,13 +66,15 @@ class Family:
             raise SystemExit(f"sign-in of {username} answered {status}")
 
 
-def traffic(port: int, seconds: float, events: list[tuple[float, str]]) -> list[tuple[float, str, int]]:
-    """Six families, each looping over a public page, /api/v1/me/ and a claim, for `seconds`."""
+def traffic(port: int, seconds: float, event) -> list[tuple[float, str, int]]:
+    """Six signed-in families, each looping over a public page, /api/v1/me/ and a claim, for `seconds`;
+    `event` runs in a thread of its own from the start (it sleeps until its moment)."""
     families = [Family(port, 10 + n) for n in range(6)]
     for n, family in enumerate(families):
         family.sign_in("parent" if n % 2 == 0 else "parent2")
     answers: list[tuple[float, str, int]] = []
     started = time.monotonic()
+    threading.Thread(target=event, args=(started,)).start()
     stop = started + seconds
 
     def loop(family: Family) -> None:
@@ -102,8 +104,6 @@ def traffic(port: int, seconds: float, events: list[tuple[float, str]]) -> list[
     threads = [threading.Thread(target=loop, args=(family,)) for family in families]
     for thread in threads:
         thread.start()
-    for at, _name in events:
-        time.sleep(max(0.0, started + at - time.monotonic()))
     for thread in threads:
         thread.join()
     return answers
@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
                 victim = topology.app_ports[0]
                 pid = int(topology.pid_file(f"app-{victim}").read_text())
 
-                def kill(pid=pid, victim=victim):
+                def kill(started, pid=pid, victim=victim):
                     time.sleep(5)
                     _log(f"SIGKILL to app server :{victim} (gunicorn master and worker)")
                     with contextlib.suppress(ProcessLookupError):
@@ -214,12 +214,11 @@ def main(argv: list[str] | None = None) -> int:
                     _log(f"app server :{victim} started again")
                     topology._app_server(victim)
 
-                threading.Thread(target=kill).start()
-                answers = traffic(topology.nginx_port, 20, [(5, "kill"), (10, "restart")])
+                answers = traffic(topology.nginx_port, 20, kill)
                 results[drill] = report("an app server killed (and started again 5 s later)", answers, 5, 10)
             elif drill == "restart-redis":
 
-                def bounce():
+                def bounce(started):
                     time.sleep(5)
                     _log("Redis shut down")
                     redis(args.redis_port, "stop")
@@ -227,20 +226,26 @@ def main(argv: list[str] | None = None) -> int:
                     redis(args.redis_port, "start")
                     _log("Redis up again (empty)")
 
-                threading.Thread(target=bounce).start()
-                answers = traffic(topology.nginx_port, 20, [(5, "stop"), (8, "start")])
+                answers = traffic(topology.nginx_port, 20, bounce)
                 results[drill] = report("Redis stopped for 3 s and started empty", answers, 5, 8)
             elif drill == "restart-postgres":
+                moments = {}
 
-                def bounce():
+                def bounce(started, moments=moments):
                     time.sleep(5)
-                    _log("PostgreSQL restart (fast)")
-                    pg_ctl(data, "restart")
+                    _log("PostgreSQL stop (fast: sessions ended, a shutdown checkpoint)")
+                    pg_ctl(data, "stop")
+                    _log("PostgreSQL stopped; start")
+                    _run(
+                        [str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(DRILL_ROOT / "pg.log"), "-w", "start"],
+                        user="postgres",
+                    )
+                    moments["up"] = time.monotonic() - started
                     _log("PostgreSQL up again")
 
-                threading.Thread(target=bounce).start()
-                answers = traffic(topology.nginx_port, 20, [(5, "restart")])
-                results[drill] = report("PostgreSQL restarted (pg_ctl restart -m fast)", answers, 5, 7)
+                answers = traffic(topology.nginx_port, 35, bounce)
+                up = moments.get("up", 7.0)
+                results[drill] = report(f"PostgreSQL restarted (down {up - 5:.1f} s)", answers, 5, up)
     finally:
         topology.stop(quiet=True)
         redis(args.redis_port, "stop")
