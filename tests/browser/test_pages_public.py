@@ -9,7 +9,7 @@ from tests.browser.every_page import LANGUAGES, SCREENSHOTS, Page, page_check, s
 pytestmark = [pytest.mark.browser, pytest.mark.django_db, pytest.mark.xdist_group("pages-public")]
 
 PAGES = [
-    Page("home", "anonymous", "/", "h1"),
+    Page("home", "anonymous", "/", ".intro .button"),
     Page("how-it-works", "anonymous", "/how-it-works/", "h1"),
     Page("kindergartens", "anonymous", "/kindergartens/", "form button[type=submit]"),
     Page("schedule", "anonymous", "/schedule/", "[data-testid^=priority-]"),
