@@ -1,13 +1,15 @@
 """Issue 12, item 6: every public and parent page in kk and ru, on a phone and a desktop (see every_page.py)."""
 
+import re
+
 import pytest
 
-from tests.browser.every_page import LANGUAGES, Page, page_check, site_fixture
+from tests.browser.every_page import LANGUAGES, SCREENSHOTS, Page, page_check, site_fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db, pytest.mark.xdist_group("pages-public")]
 
 PAGES = [
-    Page("home", "anonymous", "/", "h1"),
+    Page("home", "anonymous", "/", ".intro .button"),
     Page("how-it-works", "anonymous", "/how-it-works/", "h1"),
     Page("kindergartens", "anonymous", "/kindergartens/", "form button[type=submit]"),
     Page("schedule", "anonymous", "/schedule/", "[data-testid^=priority-]"),
@@ -36,3 +38,25 @@ def site(django_db_setup, django_db_blocker, browser):
 @pytest.mark.parametrize("page", PAGES, ids=str)
 def test_it_fits_a_phone_and_a_desktop(site, page, language):
     page_check(*site, page, language)
+
+
+# An A4 page is 210 mm wide; indigo.css prints with 15 mm margins: 180 mm of text, 680 CSS pixels.
+A4_TEXT_WIDTH = 680
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_referral_prints_on_one_a4_page(site, language):
+    url, tabs = site
+    tab = tabs["parent2"]
+    tab.set_viewport_size({"width": A4_TEXT_WIDTH, "height": 900})
+    tab.emulate_media(media="print")
+    try:
+        tab.goto(url.path(next(p for p in PAGES if p.name == "referral"), language))
+        assert tab.evaluate("document.documentElement.scrollWidth") <= A4_TEXT_WIDTH
+        assert not tab.locator("main .button").first.is_visible()  # no buttons on paper
+        assert tab.get_by_test_id("verify-link").is_visible()
+        tab.screenshot(path=str(SCREENSHOTS / f"referral-print-{language}.png"), full_page=True)
+        pdf = tab.pdf(format="A4", print_background=True)
+    finally:
+        tab.emulate_media(media="screen")
+    assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) == 1

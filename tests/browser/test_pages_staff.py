@@ -9,10 +9,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db, pytest.mark.xdist_grou
 CONSOLE = "/department/{city}"
 PAGES = [
     Page("staff-kindergarten", "staff", "/staff/kindergartens/{kindergarten}/", "form button[type=submit]"),
-    Page("staff-referrals", "staff", "/staff/kindergartens/{group_kindergarten}/referrals/", "[data-referral] a"),
-    Page("referral-verify-staff", "staff", "/referrals/verify/{token}/", "form button[type=submit]"),
+    Page("staff-referrals", "staff2", "/staff/kindergartens/{group_kindergarten}/referrals/", "[data-referral] a"),
+    Page("referral-verify-staff", "staff2", "/referrals/verify/{token}/", "form button[type=submit]"),
     Page("console", "officer", f"{CONSOLE}/", ".dept-card"),
-    Page("console-schedule", "officer", f"{CONSOLE}/schedule/", "form button[type=submit]"),
+    Page("console-schedule", "officer", f"{CONSOLE}/schedule/", "tr.edit-row summary"),
     Page("console-calendar", "officer", f"{CONSOLE}/calendar/", "form button[type=submit]"),
     Page("console-settings", "officer", f"{CONSOLE}/settings/", "form button[type=submit]"),
     Page("console-kindergartens", "officer", f"{CONSOLE}/kindergartens/", "form button[type=submit]"),
