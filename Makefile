@@ -87,7 +87,7 @@ test: $(VENV)/.test
 
 # --- Benchmarks (bench/, docs/performance.md): several minutes each, on databases indigo_bench_*. ---
 # They need PostgreSQL and Redis as the tests do; the city is generated once per scale and reused.
-.PHONY: bench-install bench-rush bench-nightly bench-overload
+.PHONY: bench-install bench-rush bench-nightly bench-overload bench-appservers
 
 $(VENV)/.bench: requirements-bench.txt $(VENV)/.test
 	$(PY) -m pip install --quiet -r requirements-bench.txt
@@ -112,3 +112,7 @@ bench-overload: $(VENV)/.bench
 	@bash .ci/services.sh
 	@$(if $(BENCH_FRONT),bash .ci/prod-packages.sh)
 	$(PY) -m bench.overload $(BENCH_FRONT) $(BENCH_ARGS)
+
+bench-appservers: $(VENV)/.bench
+	@bash .ci/services.sh
+	$(PY) -m bench.appservers $(BENCH_ARGS)

@@ -219,15 +219,7 @@ def _prefixes(tier: int, before: int, sizes: tuple[int, int, int], p: int, g: in
     return extraordinary, min(first, (before // g + 1) * p), before
 
 
-def _rank(application: Application, scope: str, at: dt.datetime) -> int | None:
-    """queue_position() from counts: the same answer in one pass over the market."""
-    city = application.city
-    params = _params(Market.of(application), city, at)
-    params.update(id=application.pk)
-    sql = _COUNTS_SQL.format(eligible=_ELIGIBLE_SQL if scope == Scope.ELIGIBLE else "")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+def _rank_from_counts(rows, application: Application, city: City) -> int | None:
     sizes = [0, 0, 0]
     mine = None
     for tier, count, before, is_mine in rows:
@@ -238,6 +230,17 @@ def _rank(application: Application, scope: str, at: dt.datetime) -> int | None:
         return None
     tier, before = mine
     return sum(_prefixes(tier, before, tuple(sizes), city.interleave_privileged, city.interleave_general)) + 1
+
+
+def _rank(application: Application, scope: str, at: dt.datetime) -> int | None:
+    """queue_position() from counts: the same answer in one pass over the market."""
+    city = application.city
+    params = _params(Market.of(application), city, at)
+    params.update(id=application.pk)
+    sql = _COUNTS_SQL.format(eligible=_ELIGIBLE_SQL if scope == Scope.ELIGIBLE else "")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return _rank_from_counts(cursor.fetchall(), application, city)
 
 
 @dataclasses.dataclass
@@ -337,35 +340,53 @@ class Turn:
         return self.rank is not None and self.rank <= self.allowed
 
 
+# R-S-6: the market's seats in priority access as of %(at)s. A seat claimed after `at` was still open
+# then, just as its child was still waiting: counting it as taken while the ranking still counts the
+# child put the last children in turn one place outside it.
+_PRIORITY_SEATS_SQL = """
+SELECT count(*) FROM vacancies_seat s
+JOIN vacancies_group g ON g.id = s.group_id
+JOIN vacancies_kindergarten k ON k.id = g.kindergarten_id
+WHERE k.city_id = %(city)s AND g.cohort = %(cohort)s AND g.language = %(language)s
+  AND g.group_type = %(group_type)s AND s.priority_from <= %(at)s AND s.general_from > %(at)s
+  AND (s.state = 'open' OR (s.state = 'claimed' AND s.claimed_at > %(at)s))
+"""
+# The seats (as tier -1) and the rank's counts in one statement, so both are read from one snapshot
+# of the database: as two statements, a claim committing between them counted its seat as open and
+# its child as gone, and let the child just outside the turn in (issue 14, item 13).
+_TURN_SQL = f"""
+SELECT -1, ({_PRIORITY_SEATS_SQL}), 0, 0
+UNION ALL
+{_COUNTS_TEMPLATE.format(base=_HASHED_BASE_SQL.format(eligible=_ELIGIBLE_SQL))}
+"""  # noqa: S608 - module constants only, no input
+
+
+def _allowed(seats: int, city: City) -> int:
+    """The seats in priority access times the city's pool factor (R-S-6), rounded down."""
+    return int(seats * city.priority_pool_factor)
+
+
 def priority_seats(*, application: Application, at: dt.datetime) -> int:
     """How many children of the application's market may claim now: its seats in priority access
     times the city's pool factor (R-S-6)."""
-    from django.db.models import Q
-
-    from vacancies.models import Seat
-
-    city = application.city
-    # As of `at`, like the ranking it is compared with: a seat claimed after `at` was still open then,
-    # just as its child was still waiting. Counting it as taken while the ranking still counts the child
-    # put the last children in turn one place outside it whenever a claim committed meanwhile.
-    open_at = Q(state=Seat.State.OPEN) | Q(state=Seat.State.CLAIMED, claimed_at__gt=at)
-    in_priority = Seat.objects.filter(
-        open_at,
-        group__kindergarten__city_id=city.pk,
-        group__cohort=application.cohort,
-        group__language=application.language,
-        group__group_type=application.group_type,
-        priority_from__lte=at,
-        general_from__gt=at,
-    ).count()
-    return int(in_priority * city.priority_pool_factor)
+    with connection.cursor() as cursor:
+        cursor.execute(_PRIORITY_SEATS_SQL, _params(Market.of(application), application.city, at))
+        [seats] = cursor.fetchone()
+    return _allowed(seats, application.city)
 
 
 def priority_turn(*, application: Application, at: dt.datetime | None = None) -> Turn:
-    """R-S-6: the child's rank among eligible children against the seats now in priority access."""
+    """R-S-6: the child's rank among eligible children against the seats now in priority access, in
+    one statement. Under the claim's market lock (placement/services/claims.py) no other priority
+    claim of the market commits meanwhile, so the answer is the market as it is."""
     at = at or clock.now()
-    # Seats before rank: a claim committing in between lowers both, so in this order the answer can
-    # only favour the child (as if a seat just taken were still free), never wrong it.
-    allowed = priority_seats(application=application, at=at)
+    city = application.city
+    params = _params(Market.of(application), city, at)
+    params.update(id=application.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(_TURN_SQL, params)
+        rows = cursor.fetchall()
+    seats = next(count for tier, count, _before, _mine in rows if tier == -1)
     # From counts, not queue_position(): the same rank without sorting the market (see _prefixes).
-    return Turn(rank=_rank(application, Scope.ELIGIBLE, at), allowed=allowed)
+    rank = _rank_from_counts([row for row in rows if row[0] != -1], application, city)
+    return Turn(rank=rank, allowed=_allowed(seats, city))
