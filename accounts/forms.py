@@ -12,6 +12,7 @@ from accounts.services.blocks import block_message
 from accounts.services.signup import parent_iin_check, phone_check
 from indigo.digits import DigitsField
 from indigo.errors import ServiceError
+from indigo.inputs import DateField
 
 
 def _as_validation_error(error: ServiceError) -> ValidationError:
@@ -125,7 +126,7 @@ class ResetFinishForm(CodeForm, _PasswordPair):
 
 class ChildLinkForm(forms.Form):
     iin = DigitsField(label=_("Child's IIN"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "numeric"}))
-    birth_date = forms.DateField(label=_("Birth date"), widget=forms.DateInput(attrs={"type": "date"}))
+    birth_date = DateField(label=_("Birth date"), widget=forms.DateInput(attrs={"type": "date"}))
     last_name = forms.CharField(label=_("Last name"), max_length=100)
     first_name = forms.CharField(label=_("First name"), max_length=100)
     patronymic = forms.CharField(label=_("Patronymic"), max_length=100, required=False)
@@ -163,8 +164,8 @@ class FlagBlockForm(forms.Form):
 class AuditSearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     action = forms.CharField(label=_("Action"), required=False, max_length=60)
-    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class StaffCreateForm(_PasswordPair):

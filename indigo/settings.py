@@ -47,6 +47,8 @@ MIDDLEWARE = [
     # First: under overload it refuses before any session or database work (indigo/overload.py).
     "indigo.overload.AdmissionControl",
     "django.middleware.security.SecurityMiddleware",
+    # Before the session (its cookie is a query too): NUL characters answer 400, never a 500.
+    "indigo.inputs.RefuseHostileInput",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from indigo.choices import Language
+from indigo.inputs import query_int
 from placement.models import ScheduleLogEntry, SummerWindow
 from placement.selectors import summer_schedule
 from placement.services.schedule import SummerDates
@@ -43,11 +44,10 @@ def how_it_works(request: HttpRequest) -> HttpResponse:
 
 def kindergartens(request: HttpRequest) -> HttpResponse:
     city = _city()
-    district = request.GET.get("district", "")
     ownership = request.GET.get("ownership", "")
     language = request.GET.get("language", "")
     filters = {
-        "district_id": int(district) if district.isdigit() else None,
+        "district_id": query_int(request.GET, "district", minimum=0),
         "ownership": ownership if ownership in Kindergarten.Ownership.values else None,
         "language": language if language in Language.values else None,
     }
@@ -65,8 +65,8 @@ def kindergartens(request: HttpRequest) -> HttpResponse:
 def schedule(request: HttpRequest) -> HttpResponse:
     city = _city()
     years = list(SummerWindow.objects.filter(city=city).values_list("year", flat=True).distinct().order_by("-year"))
-    requested = request.GET.get("year", "")
-    year = int(requested) if requested.isdigit() and int(requested) in years else None
+    requested = query_int(request.GET, "year")
+    year = requested if requested in years else None
     if year is None:
         year = SummerWindow.objects.filter(city=city).aggregate(latest=Max("year"))["latest"]
     windows = summer_schedule(city=city, year=year) if year else []

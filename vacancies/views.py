@@ -17,6 +17,7 @@ from accounts.scoping import can_manage_kindergarten, managed_kindergarten_ids
 from indigo import clock
 from indigo.choices import GroupType, Language
 from indigo.errors import ServiceError
+from indigo.inputs import query_int
 from vacancies.access import Stage, stage_at
 from vacancies.models import Group, Kindergarten, Protocol, Seat, SeatEvent
 from vacancies.protocol import GENERAL_NEXT, SCHEDULE_CHANGE
@@ -35,9 +36,8 @@ def _current_city():
 
 
 def _int_param(request: HttpRequest, name: str) -> int | None:
-    # A hand-edited query string must never cost a 500: a bad number is simply ignored.
-    value = request.GET.get(name, "")
-    return int(value) if value.isdigit() else None
+    # A hand-edited query string must never cost a 500: a bad number is a 400 (indigo/inputs.py).
+    return query_int(request.GET, name, minimum=0)
 
 
 def registry(request: HttpRequest) -> HttpResponse:
