@@ -6,7 +6,6 @@ hashes in order, so an edited entry is named by its own hash and a removed or re
 one by the protocol's. docs/protocol.md tells how to check a download by hand.
 """
 
-import csv
 import datetime as dt
 import hashlib
 import io
@@ -17,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from indigo import clock
 from indigo.errors import Conflict
+from indigo.spreadsheet import csv_writer
 from placement.models import ScheduleLogEntry
 from vacancies.access import cutoffs_between
 from vacancies.models import City, Protocol, ProtocolEntry, Seat, SeatEvent
@@ -251,7 +251,9 @@ CSV_COLUMNS = [
 
 def protocol_csv(protocol: Protocol) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    # Typed text (a kindergarten's name) must not run as a formula in a spreadsheet: a cell beginning
+    # with = + - @ gets a leading apostrophe (indigo/spreadsheet.py); the JSON keeps the text as hashed.
+    writer = csv_writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for entry in protocol.entries.order_by("position"):
         payload = entry.payload
