@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import AccountFlag, RepresentativeLink, User
 from accounts.scoping import active_block
 from accounts.services.blocks import block_message
-from accounts.services.signup import parent_iin_check, phone_check
+from accounts.services.signup import parent_iin_valid, phone_valid
 from indigo.digits import DigitsField
 from indigo.errors import ServiceError
 from indigo.inputs import DateField
@@ -81,13 +81,14 @@ class SignupForm(_PasswordPair):
 
     def clean_iin(self):
         try:
-            return parent_iin_check(self.cleaned_data["iin"]).value
+            # Whether the IIN or phone has an account is not said here (issue 14, item 4): see the service.
+            return parent_iin_valid(self.cleaned_data["iin"]).value
         except ServiceError as error:
             raise _as_validation_error(error) from None
 
     def clean_phone(self):
         try:
-            return phone_check(self.cleaned_data["phone"])
+            return phone_valid(self.cleaned_data["phone"])
         except ServiceError as error:
             raise _as_validation_error(error) from None
 
