@@ -9,9 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import AccountFlag, RepresentativeLink, User
 from accounts.scoping import active_block
 from accounts.services.blocks import block_message
-from accounts.services.signup import parent_iin_check, phone_check
+from accounts.services.signup import parent_iin_valid, phone_valid
 from indigo.digits import DigitsField
 from indigo.errors import ServiceError
+from indigo.inputs import DateField
 
 
 def _as_validation_error(error: ServiceError) -> ValidationError:
@@ -80,13 +81,14 @@ class SignupForm(_PasswordPair):
 
     def clean_iin(self):
         try:
-            return parent_iin_check(self.cleaned_data["iin"]).value
+            # Whether the IIN or phone has an account is not said here (issue 14, item 4): see the service.
+            return parent_iin_valid(self.cleaned_data["iin"]).value
         except ServiceError as error:
             raise _as_validation_error(error) from None
 
     def clean_phone(self):
         try:
-            return phone_check(self.cleaned_data["phone"])
+            return phone_valid(self.cleaned_data["phone"])
         except ServiceError as error:
             raise _as_validation_error(error) from None
 
@@ -125,7 +127,7 @@ class ResetFinishForm(CodeForm, _PasswordPair):
 
 class ChildLinkForm(forms.Form):
     iin = DigitsField(label=_("Child's IIN"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "numeric"}))
-    birth_date = forms.DateField(label=_("Birth date"), widget=forms.DateInput(attrs={"type": "date"}))
+    birth_date = DateField(label=_("Birth date"), widget=forms.DateInput(attrs={"type": "date"}))
     last_name = forms.CharField(label=_("Last name"), max_length=100)
     first_name = forms.CharField(label=_("First name"), max_length=100)
     patronymic = forms.CharField(label=_("Patronymic"), max_length=100, required=False)
@@ -163,8 +165,8 @@ class FlagBlockForm(forms.Form):
 class AuditSearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     action = forms.CharField(label=_("Action"), required=False, max_length=60)
-    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class StaffCreateForm(_PasswordPair):

@@ -157,7 +157,7 @@ def password_reset(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error.detail)
         else:
             # The same answer whether or not an account was found: the page tells nobody who has one.
-            request.session[RESET_KEY] = phone or ""
+            request.session[RESET_KEY] = phone
             return redirect("password-reset-confirm")
     return render(request, "accounts/password_reset.html", {"form": form, "city": city_default()})
 
@@ -166,8 +166,8 @@ def password_reset_confirm(request: HttpRequest) -> HttpResponse:
     if RESET_KEY not in request.session:
         return redirect("password-reset")
     phone = request.session[RESET_KEY]
-    user = User.objects.filter(phone=phone).first() if phone else None
-    form = forms.ResetFinishForm(request.POST or None, user=user)
+    # Without the account: its name in a "too similar" error would tell that it exists (the service checks).
+    form = forms.ResetFinishForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             if not phone:

@@ -19,6 +19,7 @@ from accounts.scoping import can_manage_city, can_manage_kindergarten
 from indigo import clock
 from indigo.choices import GroupType, Language
 from indigo.errors import ServiceError
+from indigo.inputs import BadInput, parse_date_input, query_int, query_int_list
 from placement.models import Application, Child, PrivilegeCategory, Referral
 from placement.queue import Market, position_report, queue_ordered
 from placement.selectors import children_of, claimable_seats
@@ -172,13 +173,15 @@ def apply(request: HttpRequest, child_id: int) -> HttpResponse:
     form = request.POST if request.method == "POST" else {}
     if request.method == "POST":
         try:
-            desired = dt.date.fromisoformat(form.get("desired_start", ""))
-        except ValueError:
+            desired = parse_date_input(form.get("desired_start", ""), name="desired_start")
+        except BadInput:
+            desired = None
+        if desired is None:
             messages.error(request, _("Give the desired start date as a date."))
         else:
-            preferred_ids = [int(v) for v in request.POST.getlist("preferred") if v.isdigit()]
-            category_id = form.get("privilege", "")
-            category = categories.filter(pk=int(category_id)).first() if category_id.isdigit() else None
+            preferred_ids = query_int_list(request.POST, "preferred")
+            category_id = query_int(form, "privilege")
+            category = categories.filter(pk=category_id).first() if category_id else None
             try:
                 application_file(
                     by=request.user,
@@ -205,7 +208,7 @@ def apply(request: HttpRequest, child_id: int) -> HttpResponse:
         "form": form,
         "languages": Language.choices,
         "group_types": GroupType.choices,
-        "selected": [int(v) for v in request.POST.getlist("preferred") if v.isdigit()],
+        "selected": query_int_list(request.POST, "preferred"),
     }
     return render(request, "placement/apply.html", context)
 
@@ -248,10 +251,12 @@ def referral_verify(request: HttpRequest, token: str) -> HttpResponse:
                 )
                 messages.success(request, _("Refusal recorded; the seat goes back to the next protocol."))
             elif action == "extend":
-                until = dt.date.fromisoformat(request.POST.get("until", ""))
+                until = parse_date_input(request.POST.get("until", ""), name="until")
+                if until is None:
+                    raise ValueError
                 referral_extend(referral=referral, until=until, by=request.user, request=request)
                 messages.success(request, _("The referral is extended."))
-        except ValueError:
+        except (ValueError, BadInput):
             messages.error(request, _("Give the new last day as a date."))
         except ServiceError as error:
             messages.error(request, error.detail)
@@ -309,12 +314,12 @@ def department_queue(request: HttpRequest, city_slug: str) -> HttpResponse:
     city = get_object_or_404(City, slug=city_slug)
     if not can_manage_city(request.user, city):
         raise PermissionDenied
-    cohort = request.GET.get("cohort", "")
+    cohort = query_int(request.GET, "cohort", minimum=2000, maximum=2100)
     language = request.GET.get("language", "kk")
     group_type = request.GET.get("group_type", "general")
     rows = []
-    if cohort.isdigit() and language in Language.values and group_type in GroupType.values:
-        market = Market(city.pk, int(cohort), language, group_type)
+    if cohort is not None and language in Language.values and group_type in GroupType.values:
+        market = Market(city.pk, cohort, language, group_type)
         ordered = queue_ordered(market=market, city=city, limit=500)
         applications = Application.objects.in_bulk([pk for pk, _tier, _pos in ordered])
         children = Child.objects.in_bulk([a.child_id for a in applications.values()])
@@ -332,7 +337,7 @@ def department_queue(request: HttpRequest, city_slug: str) -> HttpResponse:
     context = {
         "city": city,
         "rows": rows,
-        "cohort": cohort,
+        "cohort": "" if cohort is None else cohort,
         "language": language,
         "group_type": group_type,
         "languages": Language.choices,

@@ -8,7 +8,6 @@ a ServiceError becomes a message on the re-rendered page, with the input kept.
 import calendar
 import datetime as dt
 import functools
-import re
 
 import holidays
 from django import forms
@@ -30,6 +29,7 @@ from django.views.decorators.http import require_POST
 from accounts.scoping import can_manage_city, is_admin, officer_city_id
 from indigo import clock
 from indigo.errors import ServiceError
+from indigo.inputs import DateField, query_date, query_int
 from indigo.workdays import WorkingCalendar, is_national_working_day
 from placement.models import Privilege, Referral, ScheduleLogEntry, SummerWindow, SummerWindowChange
 from placement.services.privileges import privilege_confirm, privilege_reject
@@ -53,7 +53,7 @@ REASON_WIDGET = forms.TextInput(attrs={"maxlength": 300, "autocomplete": "off"})
 
 
 def _date_field(label):
-    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    return DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 def department_page(view):
@@ -73,8 +73,8 @@ def department_page(view):
 
 
 def _year_param(request: HttpRequest, default: int) -> int:
-    value = request.GET.get("year", "")
-    return int(value) if re.fullmatch(r"20\d\d", value) else default
+    year = query_int(request.GET, "year")
+    return year if year is not None and 2000 <= year <= 2099 else default
 
 
 def _account_flag_model():
@@ -232,12 +232,14 @@ def schedule_page(request: HttpRequest, city: City) -> HttpResponse:
         return render(request, "department/schedule.html", _schedule_context(request, city, year))
     action = request.POST.get("action")
     cohorts = list(SummerWindow.objects.filter(city=city, year=year).values_list("cohort", flat=True))
+    # Read before the try below: a bad number is a 400 (indigo/inputs.py), not a service refusal.
+    key = "new" if request.POST.get("slot", "new") == "new" else query_int(request.POST, "slot")
+    change_pk = query_int(request.POST, "change") or 0
     try:
         if action == "window":
-            key = request.POST.get("slot", "new")
             prefix = "id_new_%s" if key == "new" else f"id_w{key}_%s"
             form = WindowForm(request.POST, auto_id=prefix)
-            slot = ("window", int(key) if key.isdigit() else "new")
+            slot = ("window", key)
             if not form.is_valid():
                 return _schedule_invalid(request, city, year, slot, form)
             summer_window_save(
@@ -276,7 +278,7 @@ def schedule_page(request: HttpRequest, city: City) -> HttpResponse:
         elif action == "change_delete":
             change = get_object_or_404(
                 SummerWindowChange.objects.select_related("window__city", "kindergarten"),
-                pk=request.POST.get("change") if str(request.POST.get("change", "")).isdigit() else 0,
+                pk=change_pk,
                 window__city=city,
             )
             form = ReasonForm(request.POST, auto_id=f"id_d{change.pk}_%s")
@@ -380,6 +382,7 @@ def calendar_page(request: HttpRequest, city: City) -> HttpResponse:
         return render(request, "department/calendar.html", _calendar_context(city, year))
     action = request.POST.get("action")
     form, remove_forms = None, {}
+    override_pk = query_int(request.POST, "override") or 0
     try:
         if action == "add":
             form = OverrideForm(request.POST, auto_id="id_override_%s")
@@ -399,7 +402,7 @@ def calendar_page(request: HttpRequest, city: City) -> HttpResponse:
         elif action == "remove":
             override = get_object_or_404(
                 CalendarOverride,
-                pk=request.POST.get("override") if str(request.POST.get("override", "")).isdigit() else 0,
+                pk=override_pk,
                 city=city,
             )
             remove_form = ReasonForm(request.POST, auto_id=f"id_r{override.pk}_%s")
@@ -559,11 +562,11 @@ class GroupForm(forms.ModelForm):
 @department_page
 def kindergartens_page(request: HttpRequest, city: City) -> HttpResponse:
     kindergartens = Kindergarten.objects.filter(city=city).select_related("district")
-    district = request.GET.get("district", "")
+    district = query_int(request.GET, "district")
     ownership = request.GET.get("ownership", "")
     query = request.GET.get("q", "").strip()
-    if district.isdigit():
-        kindergartens = kindergartens.filter(district_id=int(district))
+    if district is not None:
+        kindergartens = kindergartens.filter(district_id=district)
     if ownership in Kindergarten.Ownership.values:
         kindergartens = kindergartens.filter(ownership=ownership)
     if query:
@@ -578,7 +581,7 @@ def kindergartens_page(request: HttpRequest, city: City) -> HttpResponse:
         "kindergartens": kindergartens,
         "districts": city.districts.all(),
         "ownerships": Kindergarten.Ownership.choices,
-        "filters": {"district": district, "ownership": ownership, "q": query},
+        "filters": {"district": "" if district is None else str(district), "ownership": ownership, "q": query},
     }
     return render(request, "department/kindergartens.html", context)
 
@@ -646,8 +649,7 @@ def kindergarten_page(request: HttpRequest, city: City, kindergarten_id: int | N
     if action in ("group", "new_group"):
         group = None
         if action == "group":
-            group_id = request.POST.get("group", "")
-            group = get_object_or_404(Group, pk=int(group_id) if group_id.isdigit() else 0, kindergarten=kindergarten)
+            group = get_object_or_404(Group, pk=query_int(request.POST, "group") or 0, kindergarten=kindergarten)
         stored = Group.objects.get(pk=group.pk) if group else Group(kindergarten=kindergarten)
         auto_id = f"id_g{group.pk}_%s" if group else "id_newgroup_%s"
         group_form = GroupForm(request.POST, instance=stored, auto_id=auto_id)
@@ -783,11 +785,9 @@ def _display_cell(value, date_format: str, *, label: bool) -> dict:
 
 def _period(request: HttpRequest) -> tuple[Period, bool]:
     default = Period.last_days()
-    try:
-        start = dt.date.fromisoformat(request.GET["from"]) if request.GET.get("from") else default.start
-        end = dt.date.fromisoformat(request.GET["to"]) if request.GET.get("to") else default.end
-    except ValueError:
-        return default, False
+    # A date that is no date, or beyond the years the portal knows, is a 400 (indigo/inputs.py).
+    start = query_date(request.GET, "from") or default.start
+    end = query_date(request.GET, "to") or default.end
     if end < start or (end - start).days >= MAX_DAYS:
         return default, False
     return Period(start, end), True

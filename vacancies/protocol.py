@@ -6,7 +6,6 @@ hashes in order, so an edited entry is named by its own hash and a removed or re
 one by the protocol's. docs/protocol.md tells how to check a download by hand.
 """
 
-import csv
 import datetime as dt
 import hashlib
 import io
@@ -18,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from indigo import clock
 from indigo.errors import Conflict, ServiceError
+from indigo.spreadsheet import csv_writer
 from placement.models import PrivilegeCategoryChange, ScheduleLogEntry
 from vacancies.access import cutoffs_between
 from vacancies.locking import city_lock, protocol_writers_drain
@@ -301,7 +301,9 @@ CSV_HEADER_FIELDS = ["format", "city", "day", "cutoff", "previous_cutoff", "prev
 
 def protocol_csv(protocol: Protocol) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    # Typed text (a kindergarten's name) must not run as a formula in a spreadsheet: a cell beginning
+    # with = + - @ gets a leading apostrophe (indigo/spreadsheet.py); the JSON keeps the text as hashed.
+    writer = csv_writer(buffer)
     # So that the file alone can be verified: the header the protocol's hash covers (an empty
     # previous_cutoff stands for none), the hash itself and the previous one; and per entry the
     # payload as hashed, in canonical JSON. `at` is Astana time with its offset: its UTC form is hashed.

@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from indigo.choices import Language
 from indigo.db_router import public_read
+from indigo.inputs import query_int
 from placement.models import ScheduleLogEntry, SummerWindow
 from placement.selectors import privilege_category_log, summer_schedule
 from placement.services.schedule import SummerDates
@@ -46,11 +47,10 @@ def how_it_works(request: HttpRequest) -> HttpResponse:
 @public_read
 def kindergartens(request: HttpRequest) -> HttpResponse:
     city = _city()
-    district = request.GET.get("district", "")
     ownership = request.GET.get("ownership", "")
     language = request.GET.get("language", "")
     filters = {
-        "district_id": int(district) if district.isdigit() else None,
+        "district_id": query_int(request.GET, "district", minimum=0),
         "ownership": ownership if ownership in Kindergarten.Ownership.values else None,
         "language": language if language in Language.values else None,
     }
@@ -69,8 +69,8 @@ def kindergartens(request: HttpRequest) -> HttpResponse:
 def schedule(request: HttpRequest) -> HttpResponse:
     city = _city()
     years = list(SummerWindow.objects.filter(city=city).values_list("year", flat=True).distinct().order_by("-year"))
-    requested = request.GET.get("year", "")
-    year = int(requested) if requested.isdigit() and int(requested) in years else None
+    requested = query_int(request.GET, "year")
+    year = requested if requested in years else None
     if year is None:
         year = SummerWindow.objects.filter(city=city).aggregate(latest=Max("year"))["latest"]
     windows = summer_schedule(city=city, year=year) if year else []

@@ -18,6 +18,7 @@ from indigo import clock
 from indigo.choices import GroupType, Language
 from indigo.db_router import public_read
 from indigo.errors import ServiceError
+from indigo.inputs import query_int
 from vacancies.access import Stage, stage_at
 from vacancies.models import Group, Kindergarten, Protocol, Seat, SeatEvent
 from vacancies.protocol import GENERAL_NEXT, SCHEDULE_CHANGE
@@ -36,9 +37,8 @@ def _current_city():
 
 
 def _int_param(request: HttpRequest, name: str) -> int | None:
-    # A hand-edited query string must never cost a 500: a bad number is simply ignored.
-    value = request.GET.get(name, "")
-    return int(value) if value.isdigit() else None
+    # A hand-edited query string must never cost a 500: a bad number is a 400 (indigo/inputs.py).
+    return query_int(request.GET, name, minimum=0)
 
 
 @public_read

@@ -47,11 +47,15 @@ def _text(purpose: str, raw: str, minutes: int, language: str) -> str:
     return template % {"code": raw, "minutes": minutes}
 
 
-def phone_code_send(*, phone: str, purpose: str, request=None, language: str = "kk") -> PhoneCode:
+def phone_code_send(*, phone: str, purpose: str, request=None, language: str = "kk", deliver: bool = True) -> PhoneCode:
     """Make a new code for a phone (the older ones stop working) and SMS it after commit.
 
     Limits: one code a minute per phone, PHONE_CODE_MAX_SENDS per hour per phone and purpose,
     PHONE_CODE_IP_RATE per address (a rate-limit window in the cache).
+
+    deliver=False makes the same code row under the same limits and sends nothing: for details that
+    name no account (or one that is not the asker's), so that the answer, the limits and the
+    wrong-code replies are those of a real code while nobody can know it (issue 14, item 4).
     """
     now = clock.now()
     if request is not None:
@@ -86,13 +90,14 @@ def phone_code_send(*, phone: str, purpose: str, request=None, language: str = "
         )
         code.code_hash = _digest(code, raw)
         code.save()
-        senders.sms_later(phone, _text(purpose, raw, max(ttl // 60, 1), language))
+        if deliver:
+            senders.sms_later(phone, _text(purpose, raw, max(ttl // 60, 1), language))
         audit_record(
             actor=None,
             action="phone_code.send",
             obj=code,
             request=request,
-            data={"phone": mask_phone(phone), "purpose": purpose},
+            data={"phone": mask_phone(phone), "purpose": purpose, "delivered": deliver},
         )
     return code
 

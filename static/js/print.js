@@ -1,5 +1,5 @@
-/* A button marked data-print prints the page (the referral); kept out of the HTML for the
-   Content-Security-Policy, which refuses inline handlers. */
+/* A button with data-print prints the page: a file of its own, because the Content-Security-Policy
+   refuses inline handlers such as onclick="window.print()". */
 (function () {
   "use strict";
   document.addEventListener("click", function (event) {

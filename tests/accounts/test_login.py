@@ -129,7 +129,8 @@ def test_it_answers_the_same_for_an_unknown_account_and_sends_nothing(client, se
         "/en/accounts/password-reset/confirm/",
         {"code": "123456", "password1": "Zhana-kupia-soz-77", "password2": "Zhana-kupia-soz-77"},
     )
-    assert b"not valid any more" in response.content
+    # Issue 14, item 4: the answer a wrong code gets for a real account, not "no such code".
+    assert b"The code is not right" in response.content
 
 
 def test_it_unlocks_a_locked_account_whose_owner_resets_the_password(client, send, outbox, parent):
