@@ -81,7 +81,30 @@ def _reason_texts(reasons: dict[str, int]) -> list[str]:
             "%(n)s children came back to the queue (a referral expired or was refused)",
             n,
         ),
+        "new_general": lambda n: ngettext(
+            "%(n)s new applicant of the general list (the lists take turns)",
+            "%(n)s new applicants of the general list (the lists take turns)",
+            n,
+        ),
+        "order_behind": lambda n: ngettext(
+            "%(n)s child of the other list now comes after yours: the lists take turns and yours moved up",
+            "%(n)s children of the other list now come after yours: the lists take turns and yours moved up",
+            n,
+        ),
+        "order_ahead": lambda n: ngettext(
+            "%(n)s child of the other list now comes before yours: the lists take turns",
+            "%(n)s children of the other list now come before yours: the lists take turns",
+            n,
+        ),
+        "own_returned": lambda n: _("Your child's referral ended; the child is back in its place in the queue."),
+        "own_privilege_granted": lambda n: _(
+            "Your child's privilege now counts: the child moved to a list served earlier."
+        ),
+        "own_privilege_removed": lambda n: _(
+            "Your child's privilege no longer counts: the child moved to a list served later."
+        ),
     }
+    # Only the reasons the report found: each names something that did happen (placement.queue.reasons_since).
     return [labels[code](n) % {"n": n} for code, n in sorted(reasons.items()) if code in labels]
 
 
