@@ -9,15 +9,16 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
 
 from accounts.ratelimit import rate_limited
 from accounts.scoping import can_manage_city, can_manage_kindergarten
 from indigo import clock
 from indigo.choices import GroupType, Language
+from indigo.confirm import Confirmation, confirm_page, confirmed
 from indigo.errors import ServiceError
 from placement.models import Application, Child, PrivilegeCategory, Referral
 from placement.queue import Market, position_report, queue_ordered
@@ -30,7 +31,7 @@ from placement.services import (
     seat_claim,
 )
 from placement.services.applications import application_file, application_withdraw
-from placement.services.claims import CLAIM_RATE, claim_applications
+from placement.services.claims import CLAIM_RATE, claim_applications, referral_enrol_by
 from vacancies.models import City, Kindergarten, Seat
 from vacancies.selectors import city_default
 
@@ -135,12 +136,14 @@ def cabinet(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
 @rate_limited("claim", CLAIM_RATE)
 def claim(request: HttpRequest, application_id: int, seat_id: int) -> HttpResponse:
     applications = [a for a in claim_applications([application_id], request.user) if a.claimant_verified]
     if not applications:
         raise Http404
+    if not confirmed(request):
+        seat = get_object_or_404(Seat.objects.select_related("group__kindergarten__district"), pk=seat_id)
+        return confirm_page(request, _claim_confirmation(applications[0], seat), city=applications[0].city)
     try:
         referral = seat_claim(seat=Seat(pk=seat_id), application=applications[0], by=request.user, request=request)
     except ServiceError as error:
@@ -148,6 +151,44 @@ def claim(request: HttpRequest, application_id: int, seat_id: int) -> HttpRespon
         return redirect("cabinet")
     messages.success(request, _("Referral %(number)s issued.") % {"number": referral.number})
     return redirect("referral", referral_id=referral.pk)
+
+
+def _claim_confirmation(application: Application, seat: Seat) -> Confirmation:
+    city = application.city
+    group = seat.group
+    kindergarten = group.kindergarten
+    enrol_by = referral_enrol_by(city=city, at=clock.now())
+    place = f"{kindergarten.name}, {group.name}"
+    return Confirmation(
+        title=_("Claim this seat?"),
+        facts=[
+            (_("Child"), application.child.full_name),
+            (_("Kindergarten"), kindergarten.name),
+            (_("Group"), group.name),
+            (_("Application"), application.reference),
+        ],
+        consequences=[
+            _("The child gets a referral to %(place)s at once.") % {"place": place},
+            ngettext(
+                "The referral is valid %(n)s working day: enrol the child at the kindergarten by %(day)s.",
+                "The referral is valid %(n)s working days: enrol the child at the kindergarten by %(day)s.",
+                city.referral_valid_working_days,
+            )
+            % {"n": city.referral_valid_working_days, "day": date_format(enrol_by)},
+            _("While the referral is active you cannot claim another seat for this child."),
+            ngettext(
+                "If the child is not enrolled in time or you refuse, the seat goes back and the child cannot "
+                "claim for %(n)s day; then it keeps its old place in the queue.",
+                "If the child is not enrolled in time or you refuse, the seat goes back and the child cannot "
+                "claim for %(n)s days; then it keeps its old place in the queue.",
+                city.stop_list_days,
+            )
+            % {"n": city.stop_list_days},
+        ],
+        button=_("Yes, claim the seat"),
+        cancel_url=reverse("cabinet"),
+        danger=False,
+    )
 
 
 def _qr_svg(url: str) -> str:
@@ -172,9 +213,10 @@ def referral(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def referral_refuse_by_parent(request: HttpRequest, referral_id: int) -> HttpResponse:
     referral = _my_referral(request.user, referral_id)
+    if not confirmed(request):
+        return confirm_page(request, _refuse_confirmation(referral), city=referral.application.city)
     try:
         referral_refuse(referral=referral, reason="refused by the family", by=request.user, request=request)
     except ServiceError as error:
@@ -182,6 +224,34 @@ def referral_refuse_by_parent(request: HttpRequest, referral_id: int) -> HttpRes
     else:
         messages.success(request, _("The referral is refused; the seat goes back to the queue."))
     return redirect("cabinet")
+
+
+def _refuse_confirmation(referral: Referral, *, cancel_url: str = "", ask_reason: bool = False) -> Confirmation:
+    city = referral.application.city
+    kindergarten = referral.seat.group.kindergarten
+    return Confirmation(
+        title=_("Refuse this referral?"),
+        facts=[
+            (_("Referral"), referral.number),
+            (_("Child"), referral.child.full_name),
+            (_("Kindergarten"), kindergarten.name),
+            (_("Group"), referral.seat.group.name),
+        ],
+        consequences=[
+            _("The referral ends now and cannot be restored; the seat goes back to the next protocol."),
+            ngettext(
+                "The child cannot claim a seat for %(n)s day (the stop-list).",
+                "The child cannot claim a seat for %(n)s days (the stop-list).",
+                city.stop_list_days,
+            )
+            % {"n": city.stop_list_days},
+            _("After that the child keeps its old place in the queue."),
+        ],
+        button=_("Yes, refuse the referral"),
+        cancel_url=cancel_url or reverse("referral", kwargs={"referral_id": referral.pk}),
+        hidden={"action": "refuse"} if ask_reason else {},
+        ask={"name": "reason", "label": _("Reason"), "value": "", "maxlength": 300} if ask_reason else None,
+    )
 
 
 @login_required
@@ -234,9 +304,25 @@ def apply(request: HttpRequest, child_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def withdraw(request: HttpRequest, application_id: int) -> HttpResponse:
     application = _my_application(request.user, application_id)
+    if not confirmed(request):
+        confirmation = Confirmation(
+            title=_("Withdraw the application?"),
+            facts=[
+                (_("Child"), application.child.full_name),
+                (_("Application"), application.reference),
+                (_("Filed"), date_format(clock.local_date(application.filed_at))),
+            ],
+            consequences=[
+                _("The child leaves the queue and loses its place."),
+                _("A new application later starts at the end of the queue, from the day it is filed."),
+                _("Seats open now can no longer be claimed for this child."),
+            ],
+            button=_("Yes, withdraw the application"),
+            cancel_url=reverse("cabinet"),
+        )
+        return confirm_page(request, confirmation, city=application.city)
     try:
         application_withdraw(application=application, by=request.user, request=request)
     except ServiceError as error:
@@ -263,6 +349,11 @@ def referral_verify(request: HttpRequest, token: str) -> HttpResponse:
                 referral_enrol(referral=referral, by=request.user, request=request)
                 messages.success(request, _("Enrolment confirmed; the application is closed as placed."))
             elif action == "refuse":
+                if not confirmed(request):
+                    cancel_url = reverse("referral-verify", kwargs={"token": token})
+                    confirmation = _refuse_confirmation(referral, cancel_url=cancel_url, ask_reason=True)
+                    confirmation.ask["value"] = request.POST.get("reason", "")
+                    return confirm_page(request, confirmation, city=kindergarten.city)
                 referral_refuse(
                     referral=referral,
                     reason=request.POST.get("reason", "") or "refused",
@@ -311,12 +402,35 @@ def staff_referrals(request: HttpRequest, kindergarten_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def staff_departure(request: HttpRequest, referral_id: int) -> HttpResponse:
-    referral = get_object_or_404(Referral.objects.select_related("seat__group__kindergarten"), pk=referral_id)
+    referral = get_object_or_404(
+        Referral.objects.select_related("seat__group__kindergarten__city", "child"), pk=referral_id
+    )
     kindergarten = referral.seat.group.kindergarten
     if not can_manage_kindergarten(request.user, kindergarten):
         raise PermissionDenied
+    if not confirmed(request):
+        confirmation = Confirmation(
+            title=_("Record the child's departure?"),
+            facts=[
+                (_("Child"), referral.child.full_name),
+                (_("Group"), referral.seat.group.name),
+                (_("Referral"), referral.number),
+            ],
+            consequences=[
+                _("The child's enrolment ends and cannot be restored; the application stays closed."),
+                _("The group gets a free place, which you can then release on the seat desk."),
+            ],
+            button=_("Yes, record the departure"),
+            cancel_url=reverse("staff-referrals", kwargs={"kindergarten_id": kindergarten.pk}),
+            ask={
+                "name": "reason",
+                "label": _("Reason"),
+                "value": request.POST.get("reason") or request.GET.get("reason", ""),
+                "maxlength": 300,
+            },
+        )
+        return confirm_page(request, confirmation, city=kindergarten.city)
     try:
         referral_departure(referral=referral, reason=request.POST.get("reason", ""), by=request.user, request=request)
     except ServiceError as error:
