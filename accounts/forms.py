@@ -161,9 +161,16 @@ class FlagBlockForm(forms.Form):
 
 class AuditSearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    action = forms.CharField(label=_("Action"), required=False, max_length=60)
+    action = forms.ChoiceField(label=_("Action"), required=False)
     since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        from accounts.audit_words import audit_action_choices
+
+        super().__init__(*args, **kwargs)
+        # The actions by their names in the reader's language, not by their codes.
+        self.fields["action"].choices = [("", _("Every action")), *audit_action_choices()]
 
 
 class StaffCreateForm(_PasswordPair):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import forms
+from accounts.audit_words import audit_entries_describe
 from accounts.models import AccountBlock, AccountFlag, AuditLog, RepresentativeLink, User
 from accounts.permissions import role_required
 from accounts.ratelimit import rate_limited
@@ -478,7 +479,7 @@ def department_audit(request: HttpRequest) -> HttpResponse:
                 match |= Q(ip=q)
             entries = entries.filter(match)
         if data["action"]:
-            entries = entries.filter(action__istartswith=data["action"].strip())
+            entries = entries.filter(action=data["action"])
         if data["since"]:
             entries = entries.filter(at__gte=clock.at_local(data["since"], dt.time.min))
         if data["until"]:
@@ -486,6 +487,7 @@ def department_audit(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     page = Paginator(entries.order_by("-at", "-pk"), AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = audit_entries_describe(page.object_list)
     context = _department_context(
         request, "audit", form=form, page=page, querystring=query.urlencode(), sees_all=is_admin(request.user)
     )

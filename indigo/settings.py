@@ -200,6 +200,8 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600, minimum=300)
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# The CSRF refusal as a page in the user's language with a way back (indigo/views.py).
+CSRF_FAILURE_VIEW = "indigo.views.csrf_failure"
 
 
 def _cache(url: str) -> dict:
