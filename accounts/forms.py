@@ -11,6 +11,7 @@ from accounts.scoping import active_block
 from accounts.services.blocks import block_message
 from accounts.services.signup import parent_iin_check, phone_check
 from indigo.errors import ServiceError
+from indigo.forms import date_field
 
 
 def _as_validation_error(error: ServiceError) -> ValidationError:
@@ -124,7 +125,7 @@ class ResetFinishForm(CodeForm, _PasswordPair):
 
 class ChildLinkForm(forms.Form):
     iin = forms.CharField(label=_("Child's IIN"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "numeric"}))
-    birth_date = forms.DateField(label=_("Birth date"), widget=forms.DateInput(attrs={"type": "date"}))
+    birth_date = date_field(label=_("Birth date"))
     last_name = forms.CharField(label=_("Last name"), max_length=100)
     first_name = forms.CharField(label=_("First name"), max_length=100)
     patronymic = forms.CharField(label=_("Patronymic"), max_length=100, required=False)
@@ -162,8 +163,8 @@ class FlagBlockForm(forms.Form):
 class AuditSearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     action = forms.ChoiceField(label=_("Action"), required=False)
-    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = date_field(label=_("From"), required=False)
+    until = date_field(label=_("To"), required=False)
 
     def __init__(self, *args, **kwargs):
         from accounts.audit_words import audit_action_choices

@@ -129,6 +129,8 @@ AUTHENTICATION_BACKENDS = [
 # Kazakh first: it is the state language and the portal's default.
 LANGUAGE_CODE = "kk"
 LANGUAGES = [("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")]
+# Kazakh date formats (Django ships none) and dd.mm.yyyy date input in every language.
+FORMAT_MODULE_PATH = ["indigo.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 # Every deadline is computed in Astana time; the tz database carries the 2024 switch to UTC+5.

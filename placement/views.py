@@ -20,6 +20,7 @@ from indigo import clock
 from indigo.choices import GroupType, Language
 from indigo.confirm import Confirmation, confirm_page, confirmed
 from indigo.errors import ServiceError
+from indigo.forms import date_parse
 from placement.models import Application, Child, PrivilegeCategory, Referral
 from placement.queue import Market, position_report, queue_ordered
 from placement.selectors import children_of, claimable_seats
@@ -264,10 +265,9 @@ def apply(request: HttpRequest, child_id: int) -> HttpResponse:
     kindergartens = Kindergarten.objects.filter(city=city, is_active=True).order_by("number", "name_ru")
     form = request.POST if request.method == "POST" else {}
     if request.method == "POST":
-        try:
-            desired = dt.date.fromisoformat(form.get("desired_start", ""))
-        except ValueError:
-            messages.error(request, _("Give the desired start date as a date."))
+        desired = date_parse(form.get("desired_start", ""))
+        if desired is None:
+            messages.error(request, _("Give the desired start date as dd.mm.yyyy, e.g. 01.09.2025."))
         else:
             preferred_ids = [int(v) for v in request.POST.getlist("preferred") if v.isdigit()]
             category_id = form.get("privilege", "")
@@ -362,11 +362,13 @@ def referral_verify(request: HttpRequest, token: str) -> HttpResponse:
                 )
                 messages.success(request, _("Refusal recorded; the seat goes back to the next protocol."))
             elif action == "extend":
-                until = dt.date.fromisoformat(request.POST.get("until", ""))
+                until = date_parse(request.POST.get("until", ""))
+                if until is None:
+                    raise ValueError("not a date")
                 referral_extend(referral=referral, until=until, by=request.user, request=request)
                 messages.success(request, _("The referral is extended."))
         except ValueError:
-            messages.error(request, _("Give the new last day as a date."))
+            messages.error(request, _("Give the new last day as dd.mm.yyyy, e.g. 15.06.2024."))
         except ServiceError as error:
             messages.error(request, error.detail)
         return redirect("referral-verify", token=token)

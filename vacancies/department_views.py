@@ -30,6 +30,7 @@ from django.views.decorators.http import require_POST
 from accounts.scoping import can_manage_city, is_admin, officer_city_id
 from indigo import clock
 from indigo.errors import ServiceError
+from indigo.forms import date_field, date_parse, empty_choices_label
 from indigo.workdays import WorkingCalendar, is_national_working_day
 from placement.models import Privilege, Referral, ScheduleLogEntry, SummerWindow, SummerWindowChange
 from placement.services.privileges import privilege_confirm, privilege_reject
@@ -53,7 +54,7 @@ REASON_WIDGET = forms.TextInput(attrs={"maxlength": 300, "autocomplete": "off"})
 
 
 def _date_field(label):
-    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    return date_field(label=label)
 
 
 def department_page(view):
@@ -154,6 +155,7 @@ class ChangeForm(WindowForm):
         self.fields["cohort"] = forms.TypedChoiceField(
             label=gettext_lazy("Born in"), choices=[(c, c) for c in cohorts], coerce=int
         )
+        empty_choices_label(self, kindergarten=gettext_lazy("— choose a kindergarten —"))
 
 
 class ReasonForm(forms.Form):
@@ -441,6 +443,10 @@ class CitySettingsForm(forms.ModelForm):
         labels = SETTING_LABELS
         widgets = {"publication_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        empty_choices_label(self)
+
 
 SETTING_GROUPS = (
     (gettext_lazy("Access to seats"), ("priority_window_length", "priority_window_unit", "priority_pool_factor")),
@@ -539,6 +545,7 @@ class KindergartenForm(forms.ModelForm):
     def __init__(self, *args, city: City, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["district"].queryset = city.districts.all()
+        empty_choices_label(self, district=gettext_lazy("— choose a district —"))
 
 
 class GroupForm(forms.ModelForm):
@@ -554,6 +561,10 @@ class GroupForm(forms.ModelForm):
             "is_active": gettext_lazy("Open"),
         }
         help_texts = {"cohort": ""}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        empty_choices_label(self)
 
 
 @department_page
@@ -781,11 +792,18 @@ def _display_cell(value, date_format: str, *, label: bool) -> dict:
     return {"text": str(value), "numeric": False}
 
 
+def _typed_date(text: str) -> dt.date:
+    day = date_parse(text)
+    if day is None:
+        raise ValueError(text)
+    return day
+
+
 def _period(request: HttpRequest) -> tuple[Period, bool]:
     default = Period.last_days()
     try:
-        start = dt.date.fromisoformat(request.GET["from"]) if request.GET.get("from") else default.start
-        end = dt.date.fromisoformat(request.GET["to"]) if request.GET.get("to") else default.end
+        start = _typed_date(request.GET["from"]) if request.GET.get("from") else default.start
+        end = _typed_date(request.GET["to"]) if request.GET.get("to") else default.end
     except ValueError:
         return default, False
     if end < start or (end - start).days >= MAX_DAYS:
