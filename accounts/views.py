@@ -77,8 +77,14 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def get_default_redirect_url(self):
-        if self.request.user.role == User.Role.PARENT:
+        """Where each role works (issue 12); a safe `next` still wins (LoginView checks it first)."""
+        user = self.request.user
+        if user.role == User.Role.PARENT:
             return _cabinet_url() or reverse("my-children")
+        if user.role == User.Role.STAFF:
+            return reverse("staff-home")
+        if user.role == User.Role.OFFICER or is_admin(user):
+            return reverse("department-home")
         return super().get_default_redirect_url()
 
 

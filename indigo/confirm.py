@@ -36,7 +36,8 @@ class Confirmation:
 def confirm_page(request: HttpRequest, confirmation: Confirmation, *, city=None, status: int = 200) -> HttpResponse:
     context = {
         "confirmation": confirmation,
-        "action_url": request.path,
+        # The full path: some pages keep their state in the query string (the schedule's ?year=).
+        "action_url": request.get_full_path(),
         "confirm_field": CONFIRM_FIELD,
         "confirm_value": CONFIRM_VALUE,
         "city": city,

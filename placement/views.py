@@ -3,6 +3,7 @@
 import datetime as dt
 
 import segno
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,10 +13,10 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.ratelimit import rate_limited
-from accounts.scoping import can_manage_city, can_manage_kindergarten
+from accounts.scoping import can_manage_kindergarten
 from indigo import clock
 from indigo.choices import GroupType, Language
 from indigo.confirm import Confirmation, confirm_page, confirmed
@@ -33,6 +34,7 @@ from placement.services import (
 )
 from placement.services.applications import application_file, application_withdraw
 from placement.services.claims import CLAIM_RATE, claim_applications, referral_enrol_by
+from vacancies.department_views import department_page
 from vacancies.models import City, Kindergarten, Seat
 from vacancies.selectors import city_default
 
@@ -442,18 +444,32 @@ def staff_departure(request: HttpRequest, referral_id: int) -> HttpResponse:
     return redirect("staff-referrals", kindergarten_id=kindergarten.pk)
 
 
-@login_required
-def department_queue(request: HttpRequest, city_slug: str) -> HttpResponse:
+class QueueFilterForm(forms.Form):
+    """Which market of the city's queue to show; a bad choice is said on the form, never a 400."""
+
+    cohort = forms.TypedChoiceField(label=gettext_lazy("Birth year"), coerce=int)
+    language = forms.ChoiceField(label=gettext_lazy("Language"), choices=Language.choices)
+    group_type = forms.ChoiceField(label=gettext_lazy("Group type"), choices=GroupType.choices)
+
+    def __init__(self, *args, city: City, **kwargs):
+        super().__init__(*args, **kwargs)
+        cohorts = (
+            Application.objects.filter(city=city, state=Application.State.ACTIVE)
+            .values_list("cohort", flat=True)
+            .distinct()
+            .order_by("-cohort")
+        )
+        self.fields["cohort"].choices = [("", gettext_lazy("— choose a birth year —")), *((c, c) for c in cohorts)]
+
+
+@department_page
+def department_queue(request: HttpRequest, city: City) -> HttpResponse:
     """R-Q-2 for the education department: one market's whole queue in order, for the officer's city."""
-    city = get_object_or_404(City, slug=city_slug)
-    if not can_manage_city(request.user, city):
-        raise PermissionDenied
-    cohort = request.GET.get("cohort", "")
-    language = request.GET.get("language", "kk")
-    group_type = request.GET.get("group_type", "general")
+    form = QueueFilterForm(request.GET or None, city=city, initial={"language": "kk", "group_type": "general"})
     rows = []
-    if cohort.isdigit() and language in Language.values and group_type in GroupType.values:
-        market = Market(city.pk, int(cohort), language, group_type)
+    if form.is_valid():
+        data = form.cleaned_data
+        market = Market(city.pk, data["cohort"], data["language"], data["group_type"])
         ordered = queue_ordered(market=market, city=city, limit=500)
         applications = Application.objects.in_bulk([pk for pk, _tier, _pos in ordered])
         children = Child.objects.in_bulk([a.child_id for a in applications.values()])
@@ -468,13 +484,5 @@ def department_queue(request: HttpRequest, city_slug: str) -> HttpResponse:
                     "tier": tiers[tier],
                 }
             )
-    context = {
-        "city": city,
-        "rows": rows,
-        "cohort": cohort,
-        "language": language,
-        "group_type": group_type,
-        "languages": Language.choices,
-        "group_types": GroupType.choices,
-    }
+    context = {"city": city, "section": "queue", "form": form, "rows": rows}
     return render(request, "placement/department_queue.html", context)
