@@ -323,8 +323,7 @@ def _ended_season_confirmation(request, city: City, year: int, ended: dt.date) -
             _("The %(year)s summer recruitment ended on %(day)s: its dates no longer open any seat.")
             % {"year": year, "day": formats.date_format(ended)},
             _("The change is written into the public schedule's log and the next protocol, as every change is."),
-            _("To plan the coming summer, open the %(next)s schedule instead.")
-            % {"next": clock.local_today().year + 1},
+            _("To plan the coming summer, open the %(next)s schedule instead.") % {"next": _schedule_year(city)},
         ],
         button=_("Yes, change the ended season"),
         cancel_url=f"{reverse('department-schedule', kwargs={'city_slug': city.slug})}?year={year}",

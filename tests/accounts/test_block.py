@@ -252,3 +252,21 @@ def test_issue12_blocking_by_iin_asks_first(client, family, parent, officer):
         response = client.post("/en/accounts/department/blocks/", {"iin": parent.iin, "reason": REASON})
         assert response.status_code == 200 and "Block this cabinet?" in response.content.decode()
         assert not AccountBlock.objects.filter(user=parent).exists()
+
+
+def test_issue12_the_block_and_termination_texts_speak_each_readers_language(block, outbox, staff_b, parent):
+    # The parent's language is kk by default; staff_b reads Russian if they chose it.
+    to_parent = next(message for message in outbox if message.to == parent.phone)
+    assert "бұғатталған" in to_parent.body and "Reason" not in to_parent.body
+    staff_sms = [message for message in outbox if message.to == staff_b.phone and message.channel == "sms"]
+    assert staff_sms and "is terminated" not in staff_sms[0].body
+
+
+def test_issue12_the_423_detail_is_in_the_pages_language(block, parent):
+    browser = Client()
+    with time_machine.travel(BLOCKED + dt.timedelta(hours=1), tick=False):
+        browser.force_login(parent)
+        detail = browser.get("/api/v1/me/", HTTP_ACCEPT_LANGUAGE="ru").json()["detail"]
+        assert "заблокирован до 06.12.2024" in detail
+        page = browser.get("/kk/cabinet/").content.decode()
+        assert "06.12.2024" in page
