@@ -17,6 +17,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.models import AuditLog, User
 from indigo import clock
+from indigo.words import reason_display
 
 ACTION_LABELS = {
     "account.block": _("Cabinet blocked"),
@@ -148,6 +149,7 @@ def _yes_no(value) -> str:
 
 
 VALUE_FORMATS: dict[str, Callable[[object], str]] = {
+    "reason": reason_display,
     "ends_at": _moment,
     "day": _day,
     "until": _day,

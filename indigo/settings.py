@@ -76,6 +76,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # {{ text|reason }}: the system's stored reasons in the reader's language (indigo/words.py).
+            "builtins": ["indigo.words"],
         },
     },
 ]
