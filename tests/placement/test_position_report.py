@@ -167,3 +167,5 @@ def test_issue12_the_cabinet_shows_no_queue_state_beside_an_issued_referral(clie
     assert "Not waiting in the queue now" in page
     assert "in the queue</h3>" not in page
     assert "lost a privilege" not in page
+    # Not "no seat is open": the referral is why nothing can be claimed.
+    assert "you cannot claim another seat for this child" in page and "No seat is open" not in page
