@@ -21,3 +21,15 @@ def test_what_a_person_typed_is_shown_as_written():
     with translation.override("kk"):
         assert reason_display("Топ жөндеуге жабылды") == "Топ жөндеуге жабылды"
         assert reason_display(None) is None
+
+
+def test_djangos_field_limits_speak_kazakh_too():
+    from django import forms
+
+    class Form(forms.Form):
+        name = forms.CharField(max_length=3)
+
+    with translation.override("kk"):
+        form = Form({"name": "ұзын"})
+        assert not form.is_valid()
+        assert form.errors["name"] == ["Бұл мәнде ең көбі 3 таңба болуы керек (қазір 4)."]
