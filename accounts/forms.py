@@ -12,7 +12,7 @@ from accounts.services.blocks import block_message
 from accounts.services.signup import parent_iin_valid, phone_valid
 from indigo.digits import DigitsField
 from indigo.errors import ServiceError
-from indigo.inputs import DateField
+from indigo.forms import date_field
 
 
 def _as_validation_error(error: ServiceError) -> ValidationError:
@@ -127,7 +127,7 @@ class ResetFinishForm(CodeForm, _PasswordPair):
 
 class ChildLinkForm(forms.Form):
     iin = DigitsField(label=_("Child's IIN"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "numeric"}))
-    birth_date = DateField(label=_("Birth date"), widget=forms.DateInput(attrs={"type": "date"}))
+    birth_date = date_field(label=_("Birth date"))
     last_name = forms.CharField(label=_("Last name"), max_length=100)
     first_name = forms.CharField(label=_("First name"), max_length=100)
     patronymic = forms.CharField(label=_("Patronymic"), max_length=100, required=False)
@@ -164,9 +164,16 @@ class FlagBlockForm(forms.Form):
 
 class AuditSearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    action = forms.CharField(label=_("Action"), required=False, max_length=60)
-    since = DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    action = forms.ChoiceField(label=_("Action"), required=False)
+    since = date_field(label=_("From"), required=False)
+    until = date_field(label=_("To"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from accounts.audit_words import audit_action_choices
+
+        super().__init__(*args, **kwargs)
+        # The actions by their names in the reader's language, not by their codes.
+        self.fields["action"].choices = [("", _("Every action")), *audit_action_choices()]
 
 
 class StaffCreateForm(_PasswordPair):

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.formats import get_format
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -65,15 +66,21 @@ def query_int(params, name: str, *, minimum: int | None = None, maximum: int | N
 
 
 def parse_date_input(text: str | None, *, name: str = "date") -> dt.date | None:
-    """An ISO date (YYYY-MM-DD) typed or sent by a form, None when empty; bad or out of range is BadInput."""
+    """A date typed or sent by a form (dd.mm.yyyy as the pages show it, or ISO YYYY-MM-DD), None when
+    empty; bad or out of range is BadInput."""
     raw = (text or "").strip()
     if not raw:
         return None
-    digits = ascii_digits_or_none(raw)
-    try:
-        value = dt.date.fromisoformat(digits or "")
-    except ValueError:
-        raise BadInput(_("“%(name)s” must be a date such as 2024-06-03."), name=name) from None
+    digits = ascii_digits_or_none(raw) or ""
+    value = None
+    for pattern in get_format("DATE_INPUT_FORMATS"):
+        try:
+            value = dt.datetime.strptime(digits, pattern).date()
+            break
+        except ValueError:
+            continue
+    if value is None:
+        raise BadInput(_("“%(name)s” must be a date such as 31.05.2024."), name=name)
     if not EARLIEST_DATE <= value <= LATEST_DATE:
         raise BadInput(_("“%(name)s” is out of range."), name=name)
     return value

@@ -86,6 +86,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # {{ text|reason }}: the system's stored reasons in the reader's language (indigo/words.py).
+            "builtins": ["indigo.words"],
         },
     },
 ]
@@ -158,6 +160,8 @@ AUTHENTICATION_BACKENDS = [
 # Kazakh first: it is the state language and the portal's default.
 LANGUAGE_CODE = "kk"
 LANGUAGES = [("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")]
+# Kazakh date formats (Django ships none) and dd.mm.yyyy date input in every language.
+FORMAT_MODULE_PATH = ["indigo.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 # Every deadline is computed in Astana time; the tz database carries the 2024 switch to UTC+5.
@@ -269,6 +273,8 @@ for _proxy in TRUSTED_PROXIES:
         ipaddress.ip_network(_proxy, strict=False)
     except ValueError:
         raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an address or a network.") from None
+# The CSRF refusal as a page in the user's language with a way back (indigo/views.py).
+CSRF_FAILURE_VIEW = "indigo.views.csrf_failure"
 
 
 def _cache(url: str) -> dict:

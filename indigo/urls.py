@@ -29,3 +29,9 @@ urlpatterns += i18n_patterns(
     path("department/", include("vacancies.department_urls")),
     path("", include("placement.urls")),
 )
+
+# Error pages in the page's language (indigo/views.py); 500 needs neither the database nor a context.
+handler400 = "indigo.views.bad_request"
+handler403 = "indigo.views.permission_denied"
+handler404 = "indigo.views.page_not_found"
+handler500 = "indigo.views.server_error"

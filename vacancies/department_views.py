@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, Subquery, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,8 +28,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.scoping import can_manage_city, is_admin, officer_city_id
 from indigo import clock
+from indigo.confirm import Confirmation, confirm_page, confirmed
 from indigo.errors import ServiceError
-from indigo.inputs import DateField, query_date, query_int
+from indigo.forms import date_field, empty_choices_label
+from indigo.inputs import query_date, query_int
 from indigo.workdays import WorkingCalendar, is_national_working_day
 from placement.models import Privilege, Referral, ScheduleLogEntry, SummerWindow, SummerWindowChange
 from placement.services.privileges import privilege_confirm, privilege_reject
@@ -53,7 +55,7 @@ REASON_WIDGET = forms.TextInput(attrs={"maxlength": 300, "autocomplete": "off"})
 
 
 def _date_field(label):
-    return DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    return date_field(label=label)
 
 
 def department_page(view):
@@ -95,11 +97,20 @@ def department_home(request: HttpRequest) -> HttpResponse:
     return render(request, "department/home.html", {"cities": City.objects.order_by("name_ru")})
 
 
+def season_end(city: City, year: int) -> dt.date:
+    """The last day a year's summer schedule still decides anything: its latest general access date
+    (kindergartens' own dates included), or the end of the August pause when it has no dates yet."""
+    latest = SummerWindow.objects.filter(city=city, year=year).aggregate(
+        window=Max("general_date"), change=Max("kindergarten_changes__general_date")
+    )
+    dates = [day for day in latest.values() if day is not None]
+    return max(dates) if dates else dt.date.fromisoformat(f"{year}-{city.august_pause_end}")
+
+
 def _schedule_year(city: City) -> int:
-    """This year if it has a schedule, else the latest year that has one, else this year."""
-    this_year = clock.local_today().year
-    years = set(SummerWindow.objects.filter(city=city).values_list("year", flat=True).distinct())
-    return this_year if this_year in years or not years else max(years)
+    """The season being prepared or run (issue 12): this year's until it has ended, then next year's."""
+    today = clock.local_today()
+    return today.year if today <= season_end(city, today.year) else today.year + 1
 
 
 @department_page
@@ -154,6 +165,7 @@ class ChangeForm(WindowForm):
         self.fields["cohort"] = forms.TypedChoiceField(
             label=gettext_lazy("Born in"), choices=[(c, c) for c in cohorts], coerce=int
         )
+        empty_choices_label(self, kindergarten=gettext_lazy("— choose a kindergarten —"))
 
 
 class ReasonForm(forms.Form):
@@ -221,6 +233,7 @@ def _schedule_context(request, city: City, year: int, *, bound: dict | None = No
         "change_form": bound.get(("change",)) or ChangeForm(city=city, cohorts=cohorts, auto_id="id_change_%s"),
         "log": schedule_log_rows(log),
         "season_start": dt.date.fromisoformat(f"{year}-{city.recruitment_season_start}"),
+        "season_ended": season_end(city, year) < clock.local_today(),
         "pause_start": dt.date.fromisoformat(f"{year}-{city.august_pause_start}"),
     }
 
@@ -230,6 +243,9 @@ def schedule_page(request: HttpRequest, city: City) -> HttpResponse:
     year = _year_param(request, _schedule_year(city))
     if request.method != "POST":
         return render(request, "department/schedule.html", _schedule_context(request, city, year))
+    ended = season_end(city, year)
+    if ended < clock.local_today() and not confirmed(request):
+        return _ended_season_confirmation(request, city, year, ended)
     action = request.POST.get("action")
     cohorts = list(SummerWindow.objects.filter(city=city, year=year).values_list("cohort", flat=True))
     # Read before the try below: a bad number is a 400 (indigo/inputs.py), not a service refusal.
@@ -297,6 +313,25 @@ def schedule_page(request: HttpRequest, city: City) -> HttpResponse:
             request, "department/schedule.html", _schedule_context(request, city, year, bound={slot: form}), status=400
         )
     return redirect(f"{reverse('department-schedule', kwargs={'city_slug': city.slug})}?year={year}")
+
+
+def _ended_season_confirmation(request, city: City, year: int, ended: dt.date) -> HttpResponse:
+    """A season that has ended is history; a change to it is asked for first (issue 12)."""
+    carried = {key: value for key, value in request.POST.items() if key not in ("csrfmiddlewaretoken", "confirmed")}
+    confirmation = Confirmation(
+        title=_("Change the %(year)s schedule, which has ended?") % {"year": year},
+        facts=[(_("Season"), str(year)), (_("Ended"), formats.date_format(ended))],
+        consequences=[
+            _("The %(year)s summer recruitment ended on %(day)s: its dates no longer open any seat.")
+            % {"year": year, "day": formats.date_format(ended)},
+            _("The change is written into the public schedule's log and the next protocol, as every change is."),
+            _("To plan the coming summer, open the %(next)s schedule instead.") % {"next": _schedule_year(city)},
+        ],
+        button=_("Yes, change the ended season"),
+        cancel_url=f"{reverse('department-schedule', kwargs={'city_slug': city.slug})}?year={year}",
+        hidden=carried,
+    )
+    return confirm_page(request, confirmation, city=city)
 
 
 def _schedule_invalid(request, city, year, slot, form) -> HttpResponse:
@@ -444,6 +479,10 @@ class CitySettingsForm(forms.ModelForm):
         labels = SETTING_LABELS
         widgets = {"publication_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        empty_choices_label(self)
+
 
 SETTING_GROUPS = (
     (gettext_lazy("Access to seats"), ("priority_window_length", "priority_window_unit", "priority_pool_factor")),
@@ -542,6 +581,7 @@ class KindergartenForm(forms.ModelForm):
     def __init__(self, *args, city: City, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["district"].queryset = city.districts.all()
+        empty_choices_label(self, district=gettext_lazy("— choose a district —"))
 
 
 class GroupForm(forms.ModelForm):
@@ -557,6 +597,10 @@ class GroupForm(forms.ModelForm):
             "is_active": gettext_lazy("Open"),
         }
         help_texts = {"cohort": ""}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        empty_choices_label(self)
 
 
 @department_page

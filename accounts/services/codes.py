@@ -8,9 +8,8 @@ import secrets
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override
 
 from accounts.audit import audit_record
 from accounts.models import PhoneCode
@@ -39,11 +38,11 @@ def mask_phone(phone: str) -> str:
 def _text(purpose: str, raw: str, minutes: int, language: str) -> str:
     with override(language):
         if purpose == PhoneCode.Purpose.RESET:
-            template = _gettext(
+            template = gettext(
                 "Indigo: %(code)s is your password reset code. Valid %(minutes)s min. Tell it to no one."
             )
         else:
-            template = _gettext("Indigo: %(code)s is your sign-up code. Valid %(minutes)s min. Tell it to no one.")
+            template = gettext("Indigo: %(code)s is your sign-up code. Valid %(minutes)s min. Tell it to no one.")
     return template % {"code": raw, "minutes": minutes}
 
 

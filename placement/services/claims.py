@@ -208,6 +208,11 @@ def _valid_until(issued: dt.datetime, city) -> dt.datetime:
     return clock.at_local(last_day + dt.timedelta(days=1), dt.time(0, 0))
 
 
+def referral_enrol_by(*, city, at: dt.datetime) -> dt.date:
+    """The last day to enrol on a referral issued at `at` (what a parent is told before claiming)."""
+    return clock.local_date(_valid_until(at, city)) - dt.timedelta(days=1)
+
+
 def seat_claim(*, seat: Seat, application: Application, by, request=None) -> Referral:
     """Claim one seat for one child; the referral or a clear ServiceError."""
     [referral] = seats_claim(seats=[seat], applications=[application], by=by, request=request)
