@@ -15,8 +15,10 @@ where the child is placed with probability 10 % and 90 %.
 cancelled): those children went back to their place and the seat went round again.
 """
 
+import bisect
 import dataclasses
 import datetime as dt
+import functools
 import math
 from collections import defaultdict
 
@@ -88,10 +90,27 @@ class WaitEstimate:
         return self.as_of + dt.timedelta(days=MAX_YEARS * YEAR) if self.as_of else None
 
 
-def _placed_with(mean: float, position: int, z: float) -> bool:
-    """Whether `position` placements are reached when `mean` are expected, at z standard deviations."""
-    spread = math.sqrt(mean + (LEVEL_UNCERTAINTY * mean) ** 2)
-    return mean + z * spread >= position
+def _needed(position: int, z: float) -> float:
+    """The expected placements m at which `position` is reached at z standard deviations:
+    m + z * sqrt(m + (k m)^2) = position, solved for m (a quadratic; the root on z's side of position)."""
+    if z == 0:
+        return float(position)
+    a = 1 - (z * LEVEL_UNCERTAINTY) ** 2
+    b = 2 * position + z * z
+    root = math.sqrt(b * b - 4 * a * position * position)
+    return (b - root) / (2 * a) if z > 0 else (b + root) / (2 * a)
+
+
+@functools.lru_cache(maxsize=256)
+def _projection(history: "MarketHistory", offset: int) -> tuple[float, ...]:
+    """Expected placements from the start day to each of the next MAX_YEARS years' days, never falling
+    (a day with more referrals ended than issued does not move a queue back)."""
+    total, running, curve = 0, 0, []
+    for step in range(MAX_YEARS * YEAR):
+        total += history.daily[(offset + step) % YEAR]
+        running = max(running, total)
+        curve.append(running)
+    return tuple(curve)
 
 
 def wait_estimate_compute(*, history: MarketHistory, position: int | None, today: dt.date) -> WaitEstimate:
@@ -104,25 +123,21 @@ def wait_estimate_compute(*, history: MarketHistory, position: int | None, today
     # Day x of the future repeats day x - 365 of the history; days already gone since the protocol
     # are skipped (the position is today's).
     start = max(history.last_day + dt.timedelta(days=1), today)
-    offset = (start - history.last_day).days - 1
-    found: dict[float, dt.date] = {}
-    mean = 0.0
-    for step in range(MAX_YEARS * YEAR):
-        mean += history.daily[(offset + step) % YEAR]
-        day = start + dt.timedelta(days=step)
-        for z in (Z_80, 0.0, -Z_80):
-            if z not in found and _placed_with(mean, position, z):
-                found[z] = day
-        if -Z_80 in found:
-            break
-    if 0.0 not in found:
+    curve = _projection(history, (start - history.last_day).days - 1)
+
+    def day_reaching(z: float) -> dt.date | None:
+        step = bisect.bisect_left(curve, _needed(position, z) - 1e-9)
+        return start + dt.timedelta(days=step) if step < len(curve) else None
+
+    expected = day_reaching(0.0)
+    if expected is None:
         return WaitEstimate(Status.BEYOND, as_of=history.last_day, **base)
     return WaitEstimate(
         Status.ESTIMATED,
         as_of=history.last_day,
-        expected=found[0.0],
-        low=found[Z_80],
-        high=found.get(-Z_80),
+        expected=expected,
+        low=day_reaching(Z_80),
+        high=day_reaching(-Z_80),
         **base,
     )
 
