@@ -13,6 +13,7 @@ this builds a city of its own (never the other benchmarks' templates) in three s
    their referrals, the queue identities (filing time and privileges) of the places at the head of the
    R-Q-2 queue, the first one filed before the referral; everyone else keeps the order they had. Seats,
    referrals, their times and the protocols' contents do not change, only who stood where;
+   and citygen's padding cycles (ballast events, see drop_padding) removed;
 3. a protocol for every day of the history from the seat events, hashed and chained as the product
    does (vacancies/protocol.py), so `verify_protocols` passes on it;
 
@@ -152,6 +153,28 @@ def align_queue(city) -> int:
     return moved
 
 
+def drop_padding() -> int:
+    """Step 2b: remove citygen's padding cycles, the ballast that brings its events to ~1M: 15 referrals
+    claimed and left to lapse (claimed → expired → returned) for every real placement, numbered
+    "ALA-yy-9…" with no referral row behind them. No city lets 15 referrals lapse per placement, and as
+    published history they would bury the placements (docs/performance.md gives the figures both ways)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH padding AS (
+                SELECT seat_id, at FROM vacancies_seatevent
+                WHERE kind = 'expired' AND data->>'referral' LIKE 'ALA-__-9%%'
+            )
+            DELETE FROM vacancies_seatevent e
+            WHERE (e.kind IN ('claimed', 'expired') AND e.data->>'referral' LIKE 'ALA-__-9%%')
+               OR (e.kind = 'returned' AND (e.seat_id, e.at) IN (SELECT seat_id, at FROM padding))
+            """
+        )
+        return cursor.rowcount
+
+
 def publish_history(city) -> int:
     """Step 3: one protocol per day from the seat events, hashed and chained like vacancies/protocol.py."""
     from django.db import connection, transaction
@@ -241,6 +264,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--history-start", type=dt.date.fromisoformat, default=DEFAULT_START)
     parser.add_argument("--step-days", type=int, default=28)
     parser.add_argument("--reuse", action="store_true", help="skip the build: the database is ready")
+    parser.add_argument(
+        "--keep-padding", action="store_true", help="publish citygen's padding cycles too (the figures without step 2b)"
+    )
     args = parser.parse_args(argv)
     if not args.database.startswith("indigo_bench"):
         raise SystemExit("waithistory writes only to databases named indigo_bench…")
@@ -259,6 +285,8 @@ def main(argv: list[str] | None = None) -> None:
         log(f"aligned the queue with the placements: {align_queue(city):,} applications moved")
         timings["align"] = time.monotonic() - started
         started = time.monotonic()
+        if not args.keep_padding:
+            log(f"removed {drop_padding():,} padding events")
         log(f"published {publish_history(city):,} protocols of history")
         timings["protocols"] = time.monotonic() - started
     log(f"{Protocol.objects.count():,} protocols from {Protocol.objects.order_by('day').first().day}")

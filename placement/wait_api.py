@@ -12,16 +12,16 @@ from placement.models import WaitAlert
 from placement.queue import position_report
 from placement.services.wait_alerts import wait_alert_set
 from placement.wait import wait_estimate
-from vacancies.release_stats import release_stats
+from vacancies.release_stats import release_rows_named, release_stats
 
 
 class KindergartenReleasesOutput(serializers.Serializer):
-    kindergarten = serializers.IntegerField(source="kindergarten_id")
+    kindergarten = serializers.IntegerField(source="row.kindergarten_id")
     name = serializers.CharField()
-    seats_released = serializers.IntegerField(source="released", help_text="Seats published in the last 12 months.")
-    seats_claimed = serializers.IntegerField(source="claimed")
+    seats_released = serializers.IntegerField(source="row.released", help_text="Seats published in the last 12 months.")
+    seats_claimed = serializers.IntegerField(source="row.claimed")
     median_hours_to_claim = serializers.FloatField(
-        source="median_hours",
+        source="row.median_hours",
         allow_null=True,
         help_text="Median time from the moment a seat could be claimed to its referral, in hours.",
     )
@@ -100,7 +100,7 @@ class WaitApi(APIView):
             "expected": estimate.expected,
             "low": estimate.low,
             "high": estimate.high,
-            "kindergartens": release_stats(city=application.city).get(market, []),
+            "kindergartens": release_rows_named(release_stats(city=application.city).get(market, [])),
         }
         return Response(self.WaitOutput(data).data)
 

@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.db.models.fields.json import KT
 
 from indigo import clock
-from vacancies.models import City, Protocol, ProtocolEntry, SeatEvent
+from vacancies.models import City, Kindergarten, Protocol, ProtocolEntry, SeatEvent
 
 YEAR = dt.timedelta(days=365)
 CACHE_SECONDS = 36 * 3600
@@ -32,6 +32,7 @@ class KindergartenReleases:
 
     @property
     def name(self) -> str:
+        """The name as published (kk or ru); pages use release_rows_named for the reader's language."""
         from django.utils.translation import get_language
 
         return self.name_ru if (get_language() or "kk").startswith(("ru", "en")) else self.name_kk
@@ -124,3 +125,19 @@ def release_stats(*, city: City, at: dt.datetime | None = None) -> dict[MarketKe
 def release_stats_by_kindergarten(*, city: City, at: dt.datetime | None = None) -> list[KindergartenReleases]:
     """All markets together, per kindergarten (the public kindergartens page), most seats first."""
     return release_stats(city=city, at=at).get(ALL, [])
+
+
+@dataclasses.dataclass(frozen=True)
+class NamedReleases:
+    row: KindergartenReleases
+    name: str
+
+
+def release_rows_named(rows: list[KindergartenReleases]) -> list[NamedReleases]:
+    """The rows with each kindergarten's name in the reader's language (one query)."""
+    kindergartens = Kindergarten.objects.in_bulk([row.kindergarten_id for row in rows])
+    named = []
+    for row in rows:
+        kindergarten = kindergartens.get(row.kindergarten_id)
+        named.append(NamedReleases(row, kindergarten.name if kindergarten else row.name))
+    return named

@@ -5,7 +5,7 @@ from django import template
 
 from placement.models import WaitAlert
 from placement.wait import wait_estimate
-from vacancies.release_stats import release_stats
+from vacancies.release_stats import release_rows_named, release_stats
 
 register = template.Library()
 
@@ -21,7 +21,7 @@ def wait_panel(context, application, position):
     followed = set(alert.kindergartens.values_list("pk", flat=True)) if alert else set()
     return {
         "estimate": estimate,
-        "kindergartens": release_stats(city=application.city).get(market, []),
+        "kindergartens": release_rows_named(release_stats(city=application.city).get(market, [])),
         "alert": alert,
         "followed": followed,
         "user": user,
