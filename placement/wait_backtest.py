@@ -53,14 +53,15 @@ class _Day:
         }
 
 
-def replay_days(*, city: City, step_days: int = 28) -> list[Protocol]:
+def replay_days(*, city: City, step_days: int = 28, until: dt.date | None = None) -> list[Protocol]:
     """Protocols to replay: from the first with 12 months of history behind it, every `step_days`,
-    stopping 8 weeks before the last one so that the near part of an interval can be seen."""
+    stopping 8 weeks before the end of the data (the last protocol, or `until`) so that the near part
+    of an interval can be seen."""
     protocols = list(Protocol.objects.filter(city=city).order_by("cutoff").only("pk", "day", "cutoff"))
     if not protocols:
         return []
     start = protocols[0].day + dt.timedelta(days=YEAR)
-    stop = protocols[-1].day - dt.timedelta(weeks=8)
+    stop = min(protocols[-1].day, until or protocols[-1].day) - dt.timedelta(weeks=8)
     chosen, next_day = [], start
     for protocol in protocols:
         if next_day <= protocol.day <= stop:
@@ -82,10 +83,13 @@ def _placements(city: City) -> dict[int, list[dt.datetime]]:
     return placed
 
 
-def wait_backtest_run(*, city: City, step_days: int = 28, log=None) -> WaitBacktest:
+def wait_backtest_run(*, city: City, step_days: int = 28, until: dt.date | None = None, log=None) -> WaitBacktest:
+    """`until`: judge outcomes up to this day only (placements after it count as not yet happened)."""
     started = time.monotonic()
-    days = replay_days(city=city, step_days=step_days)
+    days = replay_days(city=city, step_days=step_days, until=until)
     last = Protocol.objects.filter(city=city).order_by("-cutoff").first()
+    if until is not None:
+        last = Protocol.objects.filter(city=city, day__lte=until).order_by("-cutoff").first() or last
     first_day = Protocol.objects.filter(city=city).order_by("cutoff").values_list("day", flat=True).first()
     results: list[_Day] = []
     if days:
@@ -143,6 +147,8 @@ def wait_backtest_run(*, city: City, step_days: int = 28, log=None) -> WaitBackt
 
 def _judge(result: _Day, estimate, since: dt.datetime, placements, left_at, end: dt.date) -> None:
     placed_at = next((moment for moment in placements if moment > since), None)
+    if placed_at is not None and clock.local_date(placed_at) > end:
+        placed_at = None  # after the end of the data judged
     if placed_at is None or (left_at is not None and left_at < placed_at):
         if left_at is None and estimate.high is not None and estimate.high < end:
             result.late += 1  # the interval has passed and the child still waits
