@@ -4,6 +4,7 @@ placement: DESIGN §4)."""
 
 from django.utils.translation import gettext_lazy as _
 
+from indigo import clock
 from placement.wait_backtest import wait_backtest_latest
 from vacancies.models import City
 from vacancies.reports import Chart, Report, ReportKind
@@ -34,7 +35,7 @@ def report_wait_backtest(*, city: City) -> Report:
     ]
     share = run.share_inside
     summary = [
-        (_("run"), run.ran_at.strftime("%Y-%m-%d %H:%M")),
+        (_("run"), run.ran_at.astimezone(clock.ASTANA).strftime("%Y-%m-%d %H:%M")),
         (_("days replayed"), f"{run.first_day} … {run.last_day} ({len(run.rows)})"),
         (_("children whose outcome is known"), run.judged),
         (_("placed inside the 80 % interval"), f"{share:.0%}" if share is not None else None),
