@@ -32,7 +32,8 @@ from placement.queue import Market
 from vacancies.models import City, Protocol, ProtocolEntry, SeatEvent
 
 YEAR = 365
-# Tuned by the backtest (docs/wait.md): the spread of a market's yearly pace around the last year's.
+# How much busier or quieter a year may be than the last (one standard deviation); checked by the
+# backtest, docs/wait.md and docs/performance.md.
 LEVEL_UNCERTAINTY = 0.25
 Z_80 = 1.2816  # the 10th and 90th percentiles of the normal distribution
 # Below this many placements in 12 months a market's history says too little to give dates.
