@@ -33,7 +33,7 @@ services:
 run: $(VENV)/.runtime
 	@NEED_POSTGRES=0 bash .ci/services.sh || true
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo --history-months 18
 	@if [ -z "$${CELERY_BROKER_URL:-}" ] && ! (command -v redis-cli >/dev/null && redis-cli -h 127.0.0.1 ping >/dev/null 2>&1); then \
 	  export CELERY_BROKER_URL=filesystem://; echo "No Redis on 127.0.0.1:6379: Celery uses a folder broker in var/."; fi; \
 	$(VENV)/bin/celery -A indigo worker --beat --schedule var/celerybeat-schedule --loglevel INFO --concurrency 2 & \

@@ -358,3 +358,76 @@ class TurnNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} {self.day}"
+
+
+class WaitAlert(models.Model):
+    """A parent's opt-in to be told when the child's expected wait moves, or a followed kindergarten
+    publishes a seat in the child's market (issue 16)."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="wait_alerts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wait_alerts")
+    by_sms = models.BooleanField(default=False)
+    by_email = models.BooleanField(default=False)
+    on_estimate = models.BooleanField(default=False, help_text=_("Tell when the expected date moves by over a week."))
+    kindergartens = models.ManyToManyField("vacancies.Kindergarten", blank=True, related_name="+")
+    # The expected date the parent was last told (or first shown): moves are measured from it.
+    told_expected = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("wait alert")
+        verbose_name_plural = _("wait alerts")
+        constraints = [models.UniqueConstraint(fields=["application", "user"], name="wait_alert_one_per_parent")]
+
+    def __str__(self) -> str:
+        return f"{self.application} {self.user}"
+
+    @property
+    def is_on(self) -> bool:
+        return (self.by_sms or self.by_email) and (self.on_estimate or bool(self.pk and self.kindergartens.exists()))
+
+
+class WaitAlertNotice(models.Model):
+    """One message per alert and occasion, however often the job runs or is retried."""
+
+    alert = models.ForeignKey(WaitAlert, on_delete=models.CASCADE, related_name="notices")
+    # "estimate:<protocol day>" or "seats:<protocol day>"
+    key = models.CharField(max_length=40)
+    sent_at = models.DateTimeField()
+    text = models.CharField(max_length=400)
+
+    class Meta:
+        verbose_name = _("wait alert notice")
+        verbose_name_plural = _("wait alert notices")
+        constraints = [models.UniqueConstraint(fields=["alert", "key"], name="wait_alert_notice_once")]
+
+    def __str__(self) -> str:
+        return f"{self.alert} {self.key}"
+
+
+class WaitBacktest(models.Model):
+    """One run of `manage.py backtest_wait` for a city: how good the expected wait has been."""
+
+    city = models.ForeignKey("vacancies.City", on_delete=models.CASCADE, related_name="wait_backtests")
+    ran_at = models.DateTimeField()
+    seconds = models.FloatField()
+    first_day = models.DateField()
+    last_day = models.DateField()
+    judged = models.PositiveIntegerField(help_text=_("Children whose outcome is known."))
+    inside = models.PositiveIntegerField(help_text=_("Of them, placed inside the 80 % interval."))
+    median_error_days = models.FloatField(null=True, blank=True)
+    thin = models.PositiveIntegerField(default=0, help_text=_("Children with no estimate: too little history."))
+    # One row per replayed date: {"day", "estimated", "judged", "inside", "early", "late", "median_error"}.
+    rows = models.JSONField(default=list)
+
+    class Meta:
+        verbose_name = _("wait backtest")
+        verbose_name_plural = _("wait backtests")
+        ordering = ["city", "-ran_at"]
+
+    def __str__(self) -> str:
+        return f"{self.city} {self.ran_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def share_inside(self) -> float | None:
+        return self.inside / self.judged if self.judged else None
