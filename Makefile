@@ -33,7 +33,7 @@ services:
 run: $(VENV)/.runtime
 	@NEED_POSTGRES=0 bash .ci/services.sh || true
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo --history-months 18
 	@if [ -z "$${CELERY_BROKER_URL:-}" ] && ! (command -v redis-cli >/dev/null && redis-cli -h 127.0.0.1 ping >/dev/null 2>&1); then \
 	  export CELERY_BROKER_URL=filesystem://; echo "No Redis on 127.0.0.1:6379: Celery uses a folder broker in var/."; fi; \
 	$(VENV)/bin/celery -A indigo worker --beat --schedule var/celerybeat-schedule --loglevel INFO --concurrency 2 & \
@@ -87,7 +87,7 @@ test: $(VENV)/.test
 
 # --- Benchmarks (bench/, docs/performance.md): several minutes each, on databases indigo_bench_*. ---
 # They need PostgreSQL and Redis as the tests do; the city is generated once per scale and reused.
-.PHONY: bench-install bench-rush bench-nightly bench-overload
+.PHONY: bench-install bench-rush bench-nightly bench-overload bench-appservers
 
 $(VENV)/.bench: requirements-bench.txt $(VENV)/.test
 	$(PY) -m pip install --quiet -r requirements-bench.txt
@@ -112,3 +112,7 @@ bench-overload: $(VENV)/.bench
 	@bash .ci/services.sh
 	@$(if $(BENCH_FRONT),bash .ci/prod-packages.sh)
 	$(PY) -m bench.overload $(BENCH_FRONT) $(BENCH_ARGS)
+
+bench-appservers: $(VENV)/.bench
+	@bash .ci/services.sh
+	$(PY) -m bench.appservers $(BENCH_ARGS)

@@ -72,3 +72,13 @@ class Front:
 
     def __exit__(self, *exc) -> None:
         self.topology.stop(quiet=True)
+
+    def cpu_seconds(self) -> float:
+        """CPU used so far by every app server behind nginx (nginx and PgBouncer left out, as for one server)."""
+        from bench.server import _tree_cpu_seconds
+
+        total = 0.0
+        for port in self.topology.app_ports:
+            pid_text = self.topology.pid_file(f"app-{port}").read_text().strip()
+            total += _tree_cpu_seconds(int(pid_text)) if pid_text else 0.0
+        return total

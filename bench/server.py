@@ -1,7 +1,11 @@
-"""Gunicorn serving the portal for a benchmark: started on 127.0.0.1, ready when /healthz answers, stopped by pid.
+"""The app server serving the portal for a benchmark: started on 127.0.0.1, ready when /healthz answers,
+stopped by pid.
 
-The defaults are what docs/performance.md found best on this 2-core machine; each can be changed
-from the environment (BENCH_WORKERS, BENCH_THREADS, BENCH_WORKER_CLASS …) to try another setup.
+Three app servers can serve it (`BENCH_APP_SERVER`): gunicorn with threads (`gunicorn-gthread`),
+gunicorn with one request per process (`gunicorn-sync`) and granian's WSGI interface (`granian`,
+Rust HTTP with Python threads per worker). `python -m bench.appservers` measures them side by side;
+the default is the one it found fastest (docs/performance.md). The rest of the set-up can be changed
+from the environment (BENCH_WORKERS, BENCH_THREADS, BENCH_BACKLOG …) to try another.
 """
 
 import os
@@ -17,11 +21,27 @@ from bench.common import PYTHON, ROOT, bench_env, log
 LOG_DIR = ROOT / "var" / "bench"
 
 
+APP_SERVERS = ("gunicorn-gthread", "gunicorn-sync", "granian")
+DEFAULT_APP_SERVER = "gunicorn-gthread"
+# Sync workers serve one request each: as many processes as gunicorn's rule (2 × cores + 1).
+SYNC_WORKERS = 2 * (os.cpu_count() or 2) + 1
+
+
+def _app_server() -> str:
+    name = os.environ.get("BENCH_APP_SERVER", "")
+    if not name and os.environ.get("BENCH_WORKER_CLASS"):  # the older switch still works
+        name = f"gunicorn-{os.environ['BENCH_WORKER_CLASS']}"
+    name = name or DEFAULT_APP_SERVER
+    if name not in APP_SERVERS:
+        raise SystemExit(f"BENCH_APP_SERVER={name!r}: one of {', '.join(APP_SERVERS)}")
+    return name
+
+
 @dataclass
 class ServerConfig:
     port: int = 8701
+    app_server: str = field(default_factory=_app_server)
     workers: int = int(os.environ.get("BENCH_WORKERS", "2"))
-    worker_class: str = os.environ.get("BENCH_WORKER_CLASS", "gthread")
     threads: int = int(os.environ.get("BENCH_THREADS", "16"))
     backlog: int = int(os.environ.get("BENCH_BACKLOG", "2048"))
     timeout: int = 30
@@ -29,44 +49,118 @@ class ServerConfig:
     conn_max_age: int = int(os.environ.get("BENCH_CONN_MAX_AGE", "60"))
     env: dict[str, str] = field(default_factory=dict)
 
+    def __post_init__(self):
+        if self.app_server == "gunicorn-sync" and "BENCH_WORKERS" not in os.environ:
+            self.workers = SYNC_WORKERS
+
+    @property
+    def threaded(self) -> bool:
+        """Several requests at once per process, as the admission control needs (indigo/overload.py)."""
+        return self.app_server != "gunicorn-sync"
+
+    @property
+    def worker_class(self) -> str:
+        return self.app_server.removeprefix("gunicorn-")
+
     def describe(self) -> str:
-        threads = f" × {self.threads} threads" if self.worker_class == "gthread" else ""
+        threads = f" × {self.threads} threads" if self.threaded else ""
         extra = " ".join(f"{k}={v}" for k, v in sorted(self.env.items()))
         return (
-            f"gunicorn {self.workers} {self.worker_class} workers{threads}, backlog {self.backlog}, "
+            f"{self.app_server} {self.workers} workers{threads}, backlog {self.backlog}, "
             f"DB_CONN_MAX_AGE={self.conn_max_age} {extra}".strip()
         )
 
+    def command(self) -> list[str]:
+        if self.app_server == "granian":
+            return [
+                PYTHON,
+                "-m",
+                "granian",
+                "--interface",
+                "wsgi",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(self.workers),
+                # WSGI runs in granian's blocking threads: one Python thread per request in flight.
+                "--blocking-threads",
+                str(self.threads),
+                "--backlog",
+                str(self.backlog),
+                "--workers-kill-timeout",
+                "5",
+                "--no-access-log",
+                "--log-level",
+                "warning",
+                "indigo.wsgi:application",
+            ]
+        return [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "indigo.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(self.workers),
+            "--worker-class",
+            self.worker_class,
+            # More than one thread would make gunicorn switch a sync worker to gthread.
+            "--threads",
+            str(self.threads if self.threaded else 1),
+            "--backlog",
+            str(self.backlog),
+            "--timeout",
+            str(self.timeout),
+            "--graceful-timeout",
+            "5",
+            "--log-level",
+            "warning",
+        ]
+
+
+def _tree_cpu_seconds(root: int) -> float:
+    """User + system CPU of a process and all its live descendants, from /proc (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents, cpu = {}, {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry)
+        parents[pid] = int(fields[1])
+        cpu[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    total, tree = 0.0, {root}
+    changed = True
+    while changed:
+        changed = False
+        for pid, parent in parents.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                changed = True
+    for pid in tree:
+        total += cpu.get(pid, 0.0)
+    return total
+
 
 class Server:
+    def cpu_seconds(self) -> float:
+        """CPU used so far by the server's processes (its workers' Python and, for granian, its Rust)."""
+        return _tree_cpu_seconds(self.process.pid) if self.process is not None else 0.0
+
     def __init__(self, database: str, config: ServerConfig):
         self.database, self.config = database, config
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> "Server":
         c = self.config
-        args = [
-            PYTHON,
-            "-m",
-            "gunicorn",
-            "indigo.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{c.port}",
-            "--workers",
-            str(c.workers),
-            "--worker-class",
-            c.worker_class,
-            "--threads",
-            str(c.threads),
-            "--backlog",
-            str(c.backlog),
-            "--timeout",
-            str(c.timeout),
-            "--graceful-timeout",
-            "5",
-            "--log-level",
-            "warning",
-        ]
+        args = c.command()
         env = bench_env(self.database, DB_CONN_MAX_AGE=str(c.conn_max_age), **c.env)
         # Django logs every 4xx; thousands of refusals would bury the results, so they go to a file.
         LOG_DIR.mkdir(exist_ok=True)
@@ -75,7 +169,7 @@ class Server:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise SystemExit(f"gunicorn exited with {self.process.returncode} on start")
+                raise SystemExit(f"{c.app_server} exited with {self.process.returncode} on start")
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{c.port}/healthz", timeout=2) as answer:  # noqa: S310
                     if answer.status == 200:
@@ -84,7 +178,7 @@ class Server:
             except (urllib.error.URLError, OSError):
                 time.sleep(0.3)
         self.__exit__(None, None, None)
-        raise SystemExit("gunicorn did not answer /healthz within 60 s")
+        raise SystemExit(f"{self.config.app_server} did not answer /healthz within 60 s")
 
     def __exit__(self, *exc) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -40,8 +40,13 @@ class WorkingCalendar:
             else:
                 from vacancies.models import CalendarOverride
 
-                rows = CalendarOverride.objects.filter(city=self.city, day__year=year).values_list("day", "kind")
-                self._overrides[year] = {day: kind == CalendarOverride.Kind.WORKING_DAY for day, kind in rows}
+                # Written out (raw() keeps the fields' converters): a referral's validity asks this on every
+                # claim, and compiling the ORM query cost more than the query (docs/performance.md).
+                rows = CalendarOverride.objects.raw(
+                    "SELECT id, day, kind FROM vacancies_calendaroverride WHERE city_id = %s AND day BETWEEN %s AND %s",
+                    [self.city.pk, dt.date(year, 1, 1), dt.date(year, 12, 31)],
+                )
+                self._overrides[year] = {row.day: row.kind == CalendarOverride.Kind.WORKING_DAY for row in rows}
         return self._overrides[year]
 
     def is_working_day(self, day: dt.date) -> bool:
@@ -63,6 +68,25 @@ class WorkingCalendar:
 
     def next_working_day(self, day: dt.date) -> dt.date:
         return self.add_working_days(day, 1)
+
+    def in_pause(self, day: dt.date) -> bool:
+        return self.city is not None and self.city.in_august_pause(day)
+
+    def add_window_days(self, day: dt.date, n: int, *, working: bool = True) -> dt.date:
+        """The n-th day after `day` that counts toward a window (priority access, a referral's validity):
+        a working day (or any day, with working=False) outside the city's August pause (R-S-4), so a
+        window that reaches the pause resumes after it instead of running out inside it."""
+        if n < 0:
+            raise ValueError("n must not be negative")
+        current = day
+        while n:
+            current += _ONE_DAY
+            if (not working or self.is_working_day(current)) and not self.in_pause(current):
+                n -= 1
+        return current
+
+    def next_window_day(self, day: dt.date) -> dt.date:
+        return self.add_window_days(day, 1)
 
 
 def is_working_day(day: dt.date, city=None) -> bool:

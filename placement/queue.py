@@ -57,10 +57,12 @@ _BASE_TEMPLATE = """
                       AND (r.closed_at IS NULL OR r.closed_at > %(at)s))
       {eligible}
 """
-# A privilege counts as of `at`: claimed by then, not refused or revoked by then, not expired.
+# A privilege counts as of `at`: claimed by then, not refused or revoked by then, not expired, and its
+# category not deactivated by then (c is the category, joined wherever this is used).
 _PRIVILEGE_IN_FORCE = """p.claimed_at <= %(at)s
                            AND (p.state IN ('pending', 'confirmed') OR p.decided_at > %(at)s)
-                           AND (p.expires_on IS NULL OR p.expires_on >= %(today)s)"""
+                           AND (p.expires_on IS NULL OR p.expires_on >= %(today)s)
+                           AND (c.deactivated_at IS NULL OR c.deactivated_at > %(at)s)"""
 _TIER_BY_EXISTS = f"""CASE
             WHEN EXISTS (SELECT 1 FROM placement_privilege p
                          JOIN placement_privilegecategory c ON c.id = p.category_id
@@ -217,15 +219,7 @@ def _prefixes(tier: int, before: int, sizes: tuple[int, int, int], p: int, g: in
     return extraordinary, min(first, (before // g + 1) * p), before
 
 
-def _rank(application: Application, scope: str, at: dt.datetime) -> int | None:
-    """queue_position() from counts: the same answer in one pass over the market."""
-    city = application.city
-    params = _params(Market.of(application), city, at)
-    params.update(id=application.pk)
-    sql = _COUNTS_SQL.format(eligible=_ELIGIBLE_SQL if scope == Scope.ELIGIBLE else "")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+def _rank_from_counts(rows, application: Application, city: City) -> int | None:
     sizes = [0, 0, 0]
     mine = None
     for tier, count, before, is_mine in rows:
@@ -236,6 +230,17 @@ def _rank(application: Application, scope: str, at: dt.datetime) -> int | None:
         return None
     tier, before = mine
     return sum(_prefixes(tier, before, tuple(sizes), city.interleave_privileged, city.interleave_general)) + 1
+
+
+def _rank(application: Application, scope: str, at: dt.datetime) -> int | None:
+    """queue_position() from counts: the same answer in one pass over the market."""
+    city = application.city
+    params = _params(Market.of(application), city, at)
+    params.update(id=application.pk)
+    sql = _COUNTS_SQL.format(eligible=_ELIGIBLE_SQL if scope == Scope.ELIGIBLE else "")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return _rank_from_counts(cursor.fetchall(), application, city)
 
 
 @dataclasses.dataclass
@@ -249,12 +254,56 @@ class PositionReport:
     reasons: dict[str, int]
 
 
-def _ahead(application: Application, at: dt.datetime) -> tuple[int | None, set[int]]:
-    # The position and everyone ahead in one query over the market.
-    rows = _run(Market.of(application), city=application.city, scope=Scope.WAITING, at=at, upto_id=application.pk)
-    if not rows or rows[-1][0] != application.pk:
-        return None, set()
-    return rows[-1][2], {row[0] for row in rows[:-1]}
+def _standing(application: Application, at: dt.datetime) -> dict[int, tuple[int, int]]:
+    """Every waiting application of the market at `at`: id → (tier, position)."""
+    rows = _run(Market.of(application), city=application.city, scope=Scope.WAITING, at=at)
+    return {pk: (tier, position) for pk, tier, position in rows}
+
+
+@dataclasses.dataclass(frozen=True)
+class Moved:
+    """Another child that stood ahead at the protocol and does not now, or the other way round."""
+
+    tier_then: int | None  # None: not waiting at the protocol
+    tier_now: int | None  # None: not waiting now
+    placed: bool  # a referral was issued to it since the protocol
+    filed_after: bool  # its application was filed after the protocol
+
+
+_NEW_BY_TIER = {EXTRAORDINARY: "new_extraordinary", FIRST: "new_privileged", GENERAL: "new_general"}
+
+
+def reasons_since(
+    *, tier_then: int | None, tier_now: int | None, filed_after: bool, gone: list[Moved], came: list[Moved]
+) -> dict[str, int]:
+    """Why the child's place changed since the protocol, from facts only: each reason names something
+    that did happen. A child that is not waiting now (its referral is issued) has no place to explain,
+    so nothing is said; every child ahead "left" only from its point of view."""
+    if tier_now is None:
+        return {}
+    if tier_then is None:
+        # Not in the queue at the protocol: new since (nothing to compare) or back after its referral ended.
+        return {} if filed_after else {"own_returned": 1}
+    reasons: dict[str, int] = {}
+
+    def count(code: str) -> None:
+        reasons[code] = reasons.get(code, 0) + 1
+
+    own_moved = tier_now != tier_then
+    if own_moved:
+        count("own_privilege_granted" if tier_now < tier_then else "own_privilege_removed")
+    for moved_list, direction in ((gone, "behind"), (came, "ahead")):
+        for moved in moved_list:
+            if moved.tier_now is None:
+                count("placed" if moved.placed else "removed")
+            elif moved.tier_then is None:
+                count(_NEW_BY_TIER[moved.tier_now] if moved.filed_after else "returned")
+            elif moved.tier_now != moved.tier_then:
+                count("privilege_granted" if moved.tier_now < moved.tier_then else "privilege_removed")
+            elif not own_moved:
+                # Same list, still waiting: only the turn-taking of the lists moved it past the child.
+                count(f"order_{direction}")
+    return reasons
 
 
 def previous_cutoff(application: Application, at: dt.datetime) -> dt.datetime | None:
@@ -281,47 +330,45 @@ def position_report(*, application: Application, at: dt.datetime | None = None) 
 
 def position_report_ranked(*, application: Application, at: dt.datetime) -> PositionReport:
     """The report from two rankings of the whole market: the definition the fast one is tested against."""
-    from placement.models import Privilege, Referral
+    from placement.models import Referral
 
     then_at = previous_cutoff(application, at)
-    now, ahead_now = _ahead(application, at)
+    standing_now = _standing(application, at)
+    mine_now = standing_now.get(application.pk)
+    now = mine_now[1] if mine_now else None
     if then_at is None:
         return PositionReport(now=now, then=None, then_at=None, reasons={})
-    then, ahead_then = _ahead(application, then_at)
-    reasons: dict[str, int] = {}
-
-    def count(code: str) -> None:
-        reasons[code] = reasons.get(code, 0) + 1
-
-    gone, came = ahead_then - ahead_now, ahead_now - ahead_then
+    standing_then = _standing(application, then_at)
+    mine_then = standing_then.get(application.pk)
+    then = mine_then[1] if mine_then else None
+    gone: set[int] = set()
+    came: set[int] = set()
+    if mine_now and mine_then:
+        ahead_then = {pk for pk, (_tier, position) in standing_then.items() if position < then}
+        ahead_now = {pk for pk, (_tier, position) in standing_now.items() if position < now}
+        gone, came = ahead_then - ahead_now, ahead_now - ahead_then
     placed = set(
-        Referral.objects.filter(application_id__in=gone, issued_at__gt=then_at).values_list("application_id", flat=True)
+        Referral.objects.filter(application_id__in=gone | came, issued_at__gt=then_at).values_list(
+            "application_id", flat=True
+        )
     )
-    closed = set(
-        Application.objects.filter(pk__in=gone, closed_at__gt=then_at)
-        .exclude(pk__in=placed)
-        .values_list("pk", flat=True)
+    filed_after = set(Application.objects.filter(pk__in=gone | came, filed_at__gt=then_at).values_list("pk", flat=True))
+
+    def moved(pk: int) -> Moved:
+        return Moved(
+            tier_then=standing_then[pk][0] if pk in standing_then else None,
+            tier_now=standing_now[pk][0] if pk in standing_now else None,
+            placed=pk in placed,
+            filed_after=pk in filed_after,
+        )
+
+    reasons = reasons_since(
+        tier_then=mine_then[0] if mine_then else None,
+        tier_now=mine_now[0] if mine_now else None,
+        filed_after=application.filed_at > then_at,
+        gone=[moved(pk) for pk in gone],
+        came=[moved(pk) for pk in came],
     )
-    for pk in gone:
-        count("placed" if pk in placed else "removed" if pk in closed else "privilege_removed")
-    # The privilege that explains an arrival is the latest claimed one (ties: the latest row).
-    privileges = {}
-    for row in (
-        Privilege.objects.filter(application_id__in=came)
-        .order_by("claimed_at", "pk")
-        .values("application_id", "claimed_at", "category__tier")
-    ):
-        privileges[row["application_id"]] = row
-    filed_after = set(Application.objects.filter(pk__in=came, filed_at__gt=then_at).values_list("pk", flat=True))
-    for pk in came:
-        privilege = privileges.get(pk)
-        if pk in filed_after:
-            tier = privilege["category__tier"] if privilege else "first"
-            count("new_extraordinary" if tier == "extraordinary" else "new_privileged")
-        elif privilege and privilege["claimed_at"] > then_at:
-            count("privilege_granted")
-        else:
-            count("returned")
     return PositionReport(now=now, then=then, then_at=then_at, reasons=reasons)
 
 
@@ -335,35 +382,53 @@ class Turn:
         return self.rank is not None and self.rank <= self.allowed
 
 
+# R-S-6: the market's seats in priority access as of %(at)s. A seat claimed after `at` was still open
+# then, just as its child was still waiting: counting it as taken while the ranking still counts the
+# child put the last children in turn one place outside it.
+_PRIORITY_SEATS_SQL = """
+SELECT count(*) FROM vacancies_seat s
+JOIN vacancies_group g ON g.id = s.group_id
+JOIN vacancies_kindergarten k ON k.id = g.kindergarten_id
+WHERE k.city_id = %(city)s AND g.cohort = %(cohort)s AND g.language = %(language)s
+  AND g.group_type = %(group_type)s AND s.priority_from <= %(at)s AND s.general_from > %(at)s
+  AND (s.state = 'open' OR (s.state = 'claimed' AND s.claimed_at > %(at)s))
+"""
+# The seats (as tier -1) and the rank's counts in one statement, so both are read from one snapshot
+# of the database: as two statements, a claim committing between them counted its seat as open and
+# its child as gone, and let the child just outside the turn in (issue 14, item 13).
+_TURN_SQL = f"""
+SELECT -1, ({_PRIORITY_SEATS_SQL}), 0, 0
+UNION ALL
+{_COUNTS_TEMPLATE.format(base=_HASHED_BASE_SQL.format(eligible=_ELIGIBLE_SQL))}
+"""  # noqa: S608 - module constants only, no input
+
+
+def _allowed(seats: int, city: City) -> int:
+    """The seats in priority access times the city's pool factor (R-S-6), rounded down."""
+    return int(seats * city.priority_pool_factor)
+
+
 def priority_seats(*, application: Application, at: dt.datetime) -> int:
     """How many children of the application's market may claim now: its seats in priority access
     times the city's pool factor (R-S-6)."""
-    from django.db.models import Q
-
-    from vacancies.models import Seat
-
-    city = application.city
-    # As of `at`, like the ranking it is compared with: a seat claimed after `at` was still open then,
-    # just as its child was still waiting. Counting it as taken while the ranking still counts the child
-    # put the last children in turn one place outside it whenever a claim committed meanwhile.
-    open_at = Q(state=Seat.State.OPEN) | Q(state=Seat.State.CLAIMED, claimed_at__gt=at)
-    in_priority = Seat.objects.filter(
-        open_at,
-        group__kindergarten__city_id=city.pk,
-        group__cohort=application.cohort,
-        group__language=application.language,
-        group__group_type=application.group_type,
-        priority_from__lte=at,
-        general_from__gt=at,
-    ).count()
-    return int(in_priority * city.priority_pool_factor)
+    with connection.cursor() as cursor:
+        cursor.execute(_PRIORITY_SEATS_SQL, _params(Market.of(application), application.city, at))
+        [seats] = cursor.fetchone()
+    return _allowed(seats, application.city)
 
 
 def priority_turn(*, application: Application, at: dt.datetime | None = None) -> Turn:
-    """R-S-6: the child's rank among eligible children against the seats now in priority access."""
+    """R-S-6: the child's rank among eligible children against the seats now in priority access, in
+    one statement. Under the claim's market lock (placement/services/claims.py) no other priority
+    claim of the market commits meanwhile, so the answer is the market as it is."""
     at = at or clock.now()
-    # Seats before rank: a claim committing in between lowers both, so in this order the answer can
-    # only favour the child (as if a seat just taken were still free), never wrong it.
-    allowed = priority_seats(application=application, at=at)
+    city = application.city
+    params = _params(Market.of(application), city, at)
+    params.update(id=application.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(_TURN_SQL, params)
+        rows = cursor.fetchall()
+    seats = next(count for tier, count, _before, _mine in rows if tier == -1)
     # From counts, not queue_position(): the same rank without sorting the market (see _prefixes).
-    return Turn(rank=_rank(application, Scope.ELIGIBLE, at), allowed=allowed)
+    rank = _rank_from_counts([row for row in rows if row[0] != -1], application, city)
+    return Turn(rank=rank, allowed=_allowed(seats, city))

@@ -9,12 +9,20 @@ lock, the referrals are written and the seats marked claimed. A lock not had wit
 answers "busy, try again" instead of hanging. The database's partial unique constraints are the
 backstop behind all of it.
 
+In priority access the transaction first takes its market's lock (R-S-6): the turn compares the
+child's rank with the market's seats, and both move with every claim of the market, so two claims
+judged side by side could each see the other's seat as free and its child as gone. Serialised, each
+check sees every earlier claim of the market committed. General access needs no ranking and takes
+no such lock.
+
 The statements under the lock are plain SQL rather than ORM queries: at a rush's rate the ORM's
 compiling of each query cost more than the database's work (docs/performance.md).
 """
 
 import datetime as dt
+import functools
 import uuid
+import zlib
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Exists, OuterRef
@@ -27,13 +35,14 @@ from accounts.models import RepresentativeLink
 from indigo import clock
 from indigo.errors import Busy, Conflict, NotAllowed, ServiceError
 from indigo.workdays import WorkingCalendar
-from placement.models import Application, Referral
-from placement.queue import Turn, priority_turn
+from placement.models import Application, Child, Referral
+from placement.queue import Market, Turn, priority_turn
 from placement.services.guards import block_check
 from placement.services.referrals import referral_public_facts
 from placement.turns import turn_snapshot
 from vacancies.access import Stage, stage_at
-from vacancies.models import Seat, SeatEvent
+from vacancies.locking import protocol_write_begin
+from vacancies.models import City, Group, Kindergarten, Seat, SeatEvent
 
 LOCK_TIMEOUT = "3s"
 # Per parent: enough to try seat after seat in a rush, too few for a script hammering the portal.
@@ -45,13 +54,38 @@ def _seat_taken() -> Conflict:
     return Conflict("seat_taken", _("This seat has just been taken or withdrawn. Choose another one."))
 
 
+def _busy() -> Busy:
+    return Busy("busy", _("Many parents are claiming right now. Please try again in a moment."))
+
+
 def _has_referral() -> Conflict:
     return Conflict("has_referral", _("The child already holds a referral; enrol or refuse it first."))
 
 
 def claim_applications(pks: list[int], user) -> list[Application]:
-    """The applications of a claim in pk order, each marked with what the claim checks first:
-    `claimant_verified` (the user is the child's verified representative) and `holds_referral`."""
+    """The applications of a claim in pk order, with their child and city, each marked with what the
+    claim checks first: `claimant_verified` (the user is the child's verified representative) and
+    `holds_referral`. One statement, written out: compiling it through the ORM cost more CPU than
+    PostgreSQL spends answering it (docs/performance.md)."""
+    if connection.vendor != "postgresql":
+        return _claim_applications_orm(pks, user)
+    sql = _CLAIM_APPLICATIONS_SQL.format(
+        columns=_Columns.select((Application, "a"), (Child, "c"), (City, "ci")), marks=_marks(pks)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, *pks])
+        rows = cursor.fetchall()
+    applications = []
+    for row in rows:
+        application, child, city = _Columns.build(row, Application, Child, City)
+        application.child, application.city = child, city
+        application.claimant_verified, application.holds_referral = row[-2], row[-1]
+        applications.append(application)
+    return applications
+
+
+def _claim_applications_orm(pks: list[int], user) -> list[Application]:
+    """The same read through the ORM, for the SQLite demo (its timestamps need Django's converters)."""
     return list(
         Application.objects.filter(pk__in=pks)
         .select_related("child", "city")
@@ -65,6 +99,46 @@ def claim_applications(pks: list[int], user) -> list[Application]:
         )
         .order_by("pk")
     )
+
+
+def _claim_seats(pks: list[int]) -> dict[int, Seat]:
+    """The seats of a claim with their group and kindergarten, by id; one statement, as above."""
+    if connection.vendor != "postgresql":
+        return Seat.objects.select_related("group__kindergarten").in_bulk(pks)
+    columns = _Columns.select((Seat, "s"), (Group, "g"), (Kindergarten, "k"))
+    sql = _CLAIM_SEATS_SQL.format(columns=columns, marks=_marks(pks))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, pks)
+        rows = cursor.fetchall()
+    seats = {}
+    for row in rows:
+        seat, group, kindergarten = _Columns.build(row, Seat, Group, Kindergarten)
+        group.kindergarten, seat.group = kindergarten, group
+        seats[seat.pk] = seat
+    return seats
+
+
+class _Columns:
+    """Several models' rows read by one written-out SELECT, and the model instances made from them."""
+
+    @staticmethod
+    @functools.cache
+    def names(model) -> tuple[list[str], list[str]]:
+        fields = model._meta.concrete_fields
+        return [f.column for f in fields], [f.attname for f in fields]
+
+    @classmethod
+    def select(cls, *tables) -> str:
+        return ", ".join(f"{alias}.{column}" for model, alias in tables for column in cls.names(model)[0])
+
+    @classmethod
+    def build(cls, row, *models) -> list:
+        instances, start = [], 0
+        for model in models:
+            attnames = cls.names(model)[1]
+            instances.append(model.from_db(connection.alias, attnames, row[start : start + len(attnames)]))
+            start += len(attnames)
+        return instances
 
 
 def _check_twins(applications: list[Application]) -> None:
@@ -130,8 +204,13 @@ def _check_turn(turn: Turn) -> int | None:
 
 def _valid_until(issued: dt.datetime, city) -> dt.datetime:
     """R-S-8: valid to the end of the N-th working day after the day of issue."""
-    last_day = WorkingCalendar(city).add_working_days(clock.local_date(issued), city.referral_valid_working_days)
+    last_day = WorkingCalendar(city).add_window_days(clock.local_date(issued), city.referral_valid_working_days)
     return clock.at_local(last_day + dt.timedelta(days=1), dt.time(0, 0))
+
+
+def referral_enrol_by(*, city, at: dt.datetime) -> dt.date:
+    """The last day to enrol on a referral issued at `at` (what a parent is told before claiming)."""
+    return clock.local_date(_valid_until(at, city)) - dt.timedelta(days=1)
 
 
 def seat_claim(*, seat: Seat, application: Application, by, request=None) -> Referral:
@@ -182,21 +261,29 @@ def seats_claim(*, seats: list[Seat], applications: list[Application], by, reque
             raise Conflict("application_closed", _("This application is no longer in the queue."))
         applications = [fresh[application.pk] for application in applications]
     # Read fresh whatever the objects given hold: this read is what the checks before the lock judge.
-    fresh_seats = Seat.objects.select_related("group__kindergarten").in_bulk([seat.pk for seat in seats])
+    fresh_seats = _claim_seats([seat.pk for seat in seats])
     if len(fresh_seats) != len(seats):
         raise ServiceError("not_found", _("No such seat."), status=404)
     # The n-th seat goes to the n-th child; sorting the pairs locks in pk order.
     pairs = sorted(((fresh_seats[s.pk], a) for s, a in zip(seats, applications, strict=True)), key=lambda p: p[0].pk)
     now = clock.now()
-    _precheck([s for s, _a in pairs], [a for _s, a in pairs], by, now)
+    stages = _precheck([s for s, _a in pairs], [a for _s, a in pairs], by, now)
+    markets = {Market.of(a) for (_s, a), stage in zip(pairs, stages, strict=True) if stage == Stage.PRIORITY}
     try:
         with transaction.atomic(durable=True):
+            # The city's writer lock first (shared, it never waits), so the protocol of this moment
+            # waits for this commit (vacancies/locking.py).
+            protocol_write_begin(applications[0].city_id)
+            rows = _lock_applications([a.pk for a in applications], markets)
+            # After the market's lock: every claim that held it before has committed, with an
+            # earlier moment than this one.
             at = clock.now()
-            _lock_applications([a.pk for a in applications], at)
+            for row in rows:
+                _check_application(row.state, row.stop_listed_until, row.holds_referral, at)
             locked = {seat.pk: seat for seat in _lock_seats([seat.pk for seat, _a in pairs])}
             if len(locked) != len(pairs):
                 raise _seat_taken()
-            issued = _issue(pairs, locked, by=by, at=at)
+            issued = _issue(pairs, locked, by=by, at=at, serialised=markets)
             audit_record(
                 actor=by,
                 action="referral.issue",
@@ -211,7 +298,7 @@ def seats_claim(*, seats: list[Seat], applications: list[Application], by, reque
         raise (_has_referral() if constraint == "referral_one_active_per_child" else _seat_taken()) from None
     except OperationalError as error:
         if getattr(error.__cause__, "pgcode", None) == "55P03":  # lock_not_available
-            raise Busy("busy", _("Many parents are claiming right now. Please try again in a moment.")) from None
+            raise _busy() from None
         raise
     from placement.notifications import referral_issued_notify
 
@@ -220,7 +307,23 @@ def seats_claim(*, seats: list[Seat], applications: list[Application], by, reque
     return issued
 
 
-# Only placeholders (and the lock clause) are formatted into these statements.
+# Only placeholders, the models' own column names (_Columns) and the lock clause are formatted into these.
+_CLAIM_APPLICATIONS_SQL = """
+SELECT {columns},
+    EXISTS (SELECT 1 FROM accounts_representativelink l WHERE l.user_id = %s AND l.child_id = a.child_id
+            AND l.state = 'verified'),
+    EXISTS (SELECT 1 FROM placement_referral r WHERE r.child_id = a.child_id AND r.state = 'issued')
+FROM placement_application a
+JOIN placement_child c ON c.id = a.child_id
+JOIN vacancies_city ci ON ci.id = a.city_id
+WHERE a.id IN ({marks}) ORDER BY a.id
+"""
+_CLAIM_SEATS_SQL = """
+SELECT {columns} FROM vacancies_seat s
+JOIN vacancies_group g ON g.id = s.group_id
+JOIN vacancies_kindergarten k ON k.id = g.kindergarten_id
+WHERE s.id IN ({marks})
+"""
 _LOCK_APPLICATIONS_SQL = """
 SELECT a.id, a.state, a.stop_listed_until,
     EXISTS (SELECT 1 FROM placement_referral r WHERE r.child_id = a.child_id AND r.state = 'issued')
@@ -228,41 +331,67 @@ SELECT a.id, a.state, a.stop_listed_until,
 FROM placement_application a WHERE a.id IN ({marks}) ORDER BY a.id {lock}
 """
 _LOCK_SEATS_SQL = """
-SELECT id, state, published_at, priority_from, general_from FROM vacancies_seat
+SELECT id, state, published_at, priority_from, general_from{next_id} FROM vacancies_seat
 WHERE id IN ({marks}) ORDER BY id {lock}
 """
+# With each locked seat, the id its referral will have: the referral's number is made from it, so the
+# row is written once with its number instead of inserted and then updated.
+_NEXT_REFERRAL_ID = ", nextval(pg_get_serial_sequence('placement_referral', 'id')) AS next_referral_id"
 
 
 def _marks(values: list) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def _lock_applications(pks: list[int], at: dt.datetime) -> None:
-    """Lock the applications, then check them again: a withdrawal, a stop-list or another claim of
-    the same child may have landed since they were read."""
-    if connection.vendor == "postgresql":
-        # One round trip: the lock timeout for this transaction, then the lock itself.
-        sql = f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}';" + _LOCK_APPLICATIONS_SQL.format(
-            marks=_marks(pks), lock="FOR UPDATE OF a"
-        )
+# pg_advisory_xact_lock(MARKET_LOCK, key): one market's priority claims, one at a time. The two-key
+# form never meets a lock taken with one bigint key, whatever number that is.
+MARKET_LOCK = 0x525306  # "R S 6"
+
+
+def _market_key(market: Market) -> int:
+    digest = zlib.crc32(f"{market.city_id}/{market.cohort}/{market.language}/{market.group_type}".encode())
+    return digest - 2**32 if digest >= 2**31 else digest  # a signed 32-bit integer, as PostgreSQL takes it
+
+
+def _market_locks(markets: set[Market]) -> list[str]:
+    """The statements that lock the markets, in key order; tests switch them off to show what they prevent."""
+    return [f"SELECT pg_advisory_xact_lock({MARKET_LOCK}, {key});" for key in sorted(map(_market_key, markets))]
+
+
+def _lock_applications(pks: list[int], markets: set[Market]) -> list[Application]:
+    """Lock the priority markets, then the applications, with what the claim must check again: a
+    withdrawal, a stop-list or another claim of the same child may have landed since they were read."""
+    if connection.vendor != "postgresql":
+        rows = list(Application.objects.raw(_LOCK_APPLICATIONS_SQL.format(marks=_marks(pks), lock=""), pks))
     else:
-        sql = _LOCK_APPLICATIONS_SQL.format(marks=_marks(pks), lock="")
-    # raw() for the fields' converters (SQLite keeps timestamps as text).
-    rows = list(Application.objects.raw(sql, pks))
+        # One round trip: the lock timeout for this transaction (it bounds the market's lock too), the
+        # market locks in key order, then the applications. Each statement reads the database as it is
+        # once the one before has returned, so the applications are read after the market's lock.
+        sql = "".join(
+            [f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}';", *_market_locks(markets)]
+            + [_LOCK_APPLICATIONS_SQL.format(marks=_marks(pks), lock="FOR UPDATE OF a")]
+        )
+        # raw() for the fields' converters (SQLite keeps timestamps as text).
+        rows = list(Application.objects.raw(sql, pks))
     if len(rows) != len(pks):
         raise Conflict("application_closed", _("This application is no longer in the queue."))
-    for row in rows:
-        _check_application(row.state, row.stop_listed_until, row.holds_referral, at)
+    return rows
 
 
 def _lock_seats(seat_ids: list[int]) -> list[Seat]:
     """The lock that makes a claim safe, with the seats' state as it now is; tests switch it off
     to show what it prevents."""
     lock = "FOR UPDATE" if connection.features.has_select_for_update else ""
-    return list(Seat.objects.raw(_LOCK_SEATS_SQL.format(marks=_marks(seat_ids), lock=lock), seat_ids))
+    next_id = _NEXT_REFERRAL_ID if connection.vendor == "postgresql" else ""
+    return list(Seat.objects.raw(_LOCK_SEATS_SQL.format(marks=_marks(seat_ids), lock=lock, next_id=next_id), seat_ids))
 
 
-def _issue(pairs, locked: dict[int, Seat], *, by, at: dt.datetime) -> list[Referral]:
+def _referral_number(city, at: dt.datetime, pk: int) -> str:
+    """The public number follows the row's id: short, unique, and it tells nothing about the seat."""
+    return f"{city.code}-{clock.local_date(at):%y}-{pk:07d}"
+
+
+def _issue(pairs, locked: dict[int, Seat], *, by, at: dt.datetime, serialised: set[Market]) -> list[Referral]:
     batch = uuid.uuid4() if len(pairs) > 1 else None
     issued = []
     for seat, application in pairs:
@@ -271,10 +400,18 @@ def _issue(pairs, locked: dict[int, Seat], *, by, at: dt.datetime) -> list[Refer
         seat.state, seat.published_at = current.state, current.published_at
         seat.priority_from, seat.general_from = current.priority_from, current.general_from
         stage = _check_seat_open(seat, at)
-        position = _check_turn(priority_turn(application=application, at=at)) if stage == Stage.PRIORITY else None
+        position = None
+        if stage == Stage.PRIORITY:
+            if connection.vendor == "postgresql" and Market.of(application) not in serialised:
+                # Read in general access a moment ago and in priority access now (the seat was taken,
+                # returned and published again meanwhile): its market is not locked, so try again.
+                raise _busy()
+            position = _check_turn(priority_turn(application=application, at=at))
         city = application.city
+        next_id = getattr(current, "next_referral_id", None)
         referral = Referral.objects.create(
-            number=uuid.uuid4().hex[:24],
+            pk=next_id,
+            number=_referral_number(city, at, next_id) if next_id else uuid.uuid4().hex[:24],
             seat=seat,
             application=application,
             child=application.child,
@@ -283,10 +420,12 @@ def _issue(pairs, locked: dict[int, Seat], *, by, at: dt.datetime) -> list[Refer
             issued_to=by,
             valid_until=_valid_until(at, city),
         )
-        # The public number follows the row's id: short, unique, and it tells nothing about the seat.
-        referral.number = f"{city.code}-{clock.local_date(at):%y}-{referral.pk:07d}"
         with connection.cursor() as cursor:
-            cursor.execute("UPDATE placement_referral SET number = %s WHERE id = %s", [referral.number, referral.pk])
+            if not next_id:
+                referral.number = _referral_number(city, at, referral.pk)
+                cursor.execute(
+                    "UPDATE placement_referral SET number = %s WHERE id = %s", [referral.number, referral.pk]
+                )
             cursor.execute(
                 "UPDATE vacancies_seat SET state = %s, claimed_at = %s WHERE id = %s",
                 [Seat.State.CLAIMED, at, seat.pk],
