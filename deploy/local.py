@@ -24,6 +24,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -306,6 +307,11 @@ class Topology:
 
     def _pgbouncer(self) -> None:
         folder = self.root / "pgbouncer"
+        log_dir = self.log_dir
+        if os.geteuid() == 0 and not _user_can_reach("postgres", self.root):
+            # A checkout under a private home: PgBouncer runs as postgres and must reach its files.
+            folder = Path(tempfile.gettempdir()) / f"indigo-pgbouncer-{self.pgbouncer_port}"
+            log_dir = folder
         folder.mkdir(exist_ok=True)
         auth_file = folder / "userlist.txt"
         auth_file.write_text('"postgres" ""\n')
@@ -321,7 +327,7 @@ class Topology:
             LISTEN_ADDR="127.0.0.1",
             LISTEN_PORT=self.pgbouncer_port,
             RUN_DIR=folder,
-            LOG_DIR=self.log_dir,
+            LOG_DIR=log_dir,
             AUTH_TYPE="trust",
             AUTH_FILE=auth_file,
             POOL_SIZE=self.pool_size,
@@ -354,10 +360,10 @@ class Topology:
             ]
         if self.app_server == "granian":
             return [
-                str(VENV_BIN / "granian"),
-                *("--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port)),
+                *(PYTHON, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port)),
                 *("--workers", str(self.workers), "--blocking-threads", str(self.threads), "--backlog", "2048"),
-                *("--log-level", "warning", "indigo.wsgi:application"),
+                *("--workers-kill-timeout", "10", "--no-access-log", "--log-level", "warning"),
+                "indigo.wsgi:application",
             ]
         raise SystemExit(f"APP_SERVER={self.app_server!r}: use gunicorn or granian.")
 
@@ -386,6 +392,11 @@ class Topology:
         if os.geteuid() == 0:
             user_line = "user www-data;"
             _chown_to("www-data", temp)
+            if not _user_can_reach("www-data", ROOT / "staticfiles", temp):
+                # A checkout under a private home (/root is 0700): the workers could not read the
+                # static files. Production installs under /srv, readable by www-data.
+                _log("www-data cannot reach this checkout: nginx's workers run as root here")
+                user_line = "user root;"
         servers = "\n".join(
             f"        server 127.0.0.1:{port} max_conns={self.max_conns} max_fails=1 fail_timeout=2s;"
             for port in self.app_ports
@@ -478,6 +489,14 @@ def _run(args: list[str], *, env: dict[str, str] | None = None, user: str | None
         raise SystemExit(
             f"failed ({result.returncode}): {' '.join(args)}\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
         )
+
+
+def _user_can_reach(user: str, *folders: Path) -> bool:
+    check = ["runuser", "-u", user, "--", "test", "-x"]
+    return all(
+        subprocess.run([*check, str(folder)], capture_output=True, check=False).returncode == 0  # noqa: S603
+        for folder in folders
+    )
 
 
 def _chown_to(user: str, *paths: Path) -> None:
