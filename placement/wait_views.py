@@ -1,7 +1,5 @@
 """The cabinet's wait-alert form (issue 16, item 4); the estimate itself is shown by placement/_wait.html."""
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -10,16 +8,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from indigo.errors import ServiceError
+from indigo.forms import date_parse
+from indigo.inputs import query_int_list
 from placement.models import Application
 from placement.selectors import child_ids_of
 from placement.services.wait_alerts import wait_alert_set
-
-
-def _date(text: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 @login_required
@@ -35,8 +28,9 @@ def wait_alerts(request: HttpRequest, application_id: int) -> HttpResponse:
             by_sms="by_sms" in request.POST,
             by_email="by_email" in request.POST,
             on_estimate="on_estimate" in request.POST,
-            kindergarten_ids=[int(pk) for pk in request.POST.getlist("kindergarten") if pk.isdigit()],
-            expected=_date(request.POST.get("expected", "")),
+            # Numbers through indigo/inputs.py: '²' passes str.isdigit() but not int().
+            kindergarten_ids=query_int_list(request.POST, "kindergarten"),
+            expected=date_parse(request.POST.get("expected", "")),
         )
     except ServiceError as error:
         messages.error(request, error.detail)
