@@ -382,10 +382,6 @@ class WaitAlert(models.Model):
     def __str__(self) -> str:
         return f"{self.application} {self.user}"
 
-    @property
-    def is_on(self) -> bool:
-        return (self.by_sms or self.by_email) and (self.on_estimate or bool(self.pk and self.kindergartens.exists()))
-
 
 class WaitAlertNotice(models.Model):
     """One message per alert and occasion, however often the job runs or is retried."""

@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import AccountFlag, RepresentativeLink
 from indigo.clock import at_local
-from placement.models import Application, Privilege, Referral
+from placement.models import Application, Privilege, Referral, WaitAlert
 from placement.services import referral_enrol, seat_claim
 from tests.accounts.conftest import link
 from tests.factories import ApplicationFactory, ChildFactory, PrivilegeCategoryFactory
@@ -180,6 +180,13 @@ MATRIX: dict[str, Route] = {
         data=lambda w: {"confirmed": "yes"},
         changed=lambda w: Referral.objects.filter(application=w.other_application).exists(),
     ),
+    "wait-alerts": Route(
+        "POST",
+        lambda w: f"{L}/cabinet/applications/{w.other_application.pk}/wait-alerts/",
+        expect(other_parent=REDIRECT),
+        data=lambda w: {"by_sms": "on", "on_estimate": "on"},
+        changed=lambda w: WaitAlert.objects.filter(application=w.other_application).exists(),
+    ),
     "referral": Route("GET", lambda w: f"{L}/cabinet/referrals/{w.referral.pk}/", expect(parent=OK)),
     "referral-refuse": Route(
         "POST",
@@ -223,6 +230,8 @@ MATRIX: dict[str, Route] = {
         json=True,
     ),
     "api-position": Route("GET", lambda w: f"/api/v1/applications/{w.application.pk}/position/", api(parent=OK)),
+    "api-wait": Route("GET", lambda w: f"/api/v1/applications/{w.application.pk}/wait/", api(parent=OK)),
+    "api-wait-alert": Route("GET", lambda w: f"/api/v1/applications/{w.application.pk}/wait-alert/", api(parent=OK)),
     "api-claimable-seats": Route(
         "GET", lambda w: f"/api/v1/applications/{w.other_application.pk}/claimable-seats/", api(other_parent=OK)
     ),
