@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import AccountBlock, AccountFlag, ApiToken, AuditLog, LoginSignal, RepresentativeLink, User
 from accounts.services.links import representative_link_decide
 from accounts.services.tokens import api_token_revoke
-from indigo.admin_scoping import CityScopedAdmin, ReadOnlyAdmin
+from indigo.admin_scoping import CityScopedAdmin, ReadOnlyAdmin, is_city_officer
 from indigo.errors import ServiceError
 
 
@@ -37,6 +37,12 @@ class UserAdmin(DjangoUserAdmin):
                 | Q(child_links__child__applications__city_id=user.city_id)
             ).distinct()
         return queryset.none()
+
+    def has_module_permission(self, request):
+        return super().has_module_permission(request) or is_city_officer(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) or is_city_officer(request.user)
 
     def has_add_permission(self, request):
         return request.user.is_superuser

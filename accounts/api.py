@@ -15,6 +15,8 @@ from accounts.permissions import IsParent, ScopedQuerysetMixin
 from accounts.ratelimit import rate_limited
 from accounts.scoping import applications_visible_to, children_of
 from accounts.services.links import representative_link
+from indigo.digits import DigitsSerializerField
+from indigo.inputs import DateSerializerField
 from placement.models import Application, Child
 
 
@@ -84,8 +86,8 @@ class ChildLinkApi(APIView):
     permission_classes = [IsParent]
 
     class LinkInput(serializers.Serializer):
-        iin = serializers.CharField(max_length=12)
-        birth_date = serializers.DateField()
+        iin = DigitsSerializerField(max_length=12)
+        birth_date = DateSerializerField()
         last_name = serializers.CharField(max_length=100)
         first_name = serializers.CharField(max_length=100)
         patronymic = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")

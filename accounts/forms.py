@@ -9,8 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import AccountFlag, RepresentativeLink, User
 from accounts.scoping import active_block
 from accounts.services.blocks import block_message
-from accounts.services.signup import parent_iin_check, phone_check
+from accounts.services.signup import parent_iin_valid, phone_valid
+from indigo.digits import DigitsField
 from indigo.errors import ServiceError
+from indigo.forms import date_field
 
 
 def _as_validation_error(error: ServiceError) -> ValidationError:
@@ -67,10 +69,10 @@ class _PasswordPair(forms.Form):
 
 
 class SignupForm(_PasswordPair):
-    iin = forms.CharField(label=_("Your IIN"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+    iin = DigitsField(label=_("Your IIN"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "numeric"}))
     last_name = forms.CharField(label=_("Last name"), max_length=150)
     first_name = forms.CharField(label=_("First name"), max_length=150)
-    phone = forms.CharField(
+    phone = DigitsField(
         label=_("Mobile phone"),
         max_length=30,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel", "placeholder": "+7 7__ ___ __ __"}),
@@ -79,13 +81,14 @@ class SignupForm(_PasswordPair):
 
     def clean_iin(self):
         try:
-            return parent_iin_check(self.cleaned_data["iin"]).value
+            # Whether the IIN or phone has an account is not said here (issue 14, item 4): see the service.
+            return parent_iin_valid(self.cleaned_data["iin"]).value
         except ServiceError as error:
             raise _as_validation_error(error) from None
 
     def clean_phone(self):
         try:
-            return phone_check(self.cleaned_data["phone"])
+            return phone_valid(self.cleaned_data["phone"])
         except ServiceError as error:
             raise _as_validation_error(error) from None
 
@@ -100,7 +103,7 @@ class SignupForm(_PasswordPair):
 
 
 class CodeForm(forms.Form):
-    code = forms.CharField(
+    code = DigitsField(
         label=_("Code from the SMS"),
         max_length=10,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
@@ -123,8 +126,8 @@ class ResetFinishForm(CodeForm, _PasswordPair):
 
 
 class ChildLinkForm(forms.Form):
-    iin = forms.CharField(label=_("Child's IIN"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "numeric"}))
-    birth_date = forms.DateField(label=_("Birth date"), widget=forms.DateInput(attrs={"type": "date"}))
+    iin = DigitsField(label=_("Child's IIN"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+    birth_date = date_field(label=_("Birth date"))
     last_name = forms.CharField(label=_("Last name"), max_length=100)
     first_name = forms.CharField(label=_("First name"), max_length=100)
     patronymic = forms.CharField(label=_("Patronymic"), max_length=100, required=False)
@@ -147,7 +150,7 @@ class ReasonForm(forms.Form):
 
 
 class BlockForm(forms.Form):
-    iin = forms.CharField(label=_("Parent's IIN"), max_length=12)
+    iin = DigitsField(label=_("Parent's IIN"), max_length=12)
     reason = forms.CharField(label=_("Reason"), max_length=500)
 
 
@@ -161,16 +164,23 @@ class FlagBlockForm(forms.Form):
 
 class AuditSearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    action = forms.CharField(label=_("Action"), required=False, max_length=60)
-    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    action = forms.ChoiceField(label=_("Action"), required=False)
+    since = date_field(label=_("From"), required=False)
+    until = date_field(label=_("To"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from accounts.audit_words import audit_action_choices
+
+        super().__init__(*args, **kwargs)
+        # The actions by their names in the reader's language, not by their codes.
+        self.fields["action"].choices = [("", _("Every action")), *audit_action_choices()]
 
 
 class StaffCreateForm(_PasswordPair):
     username = forms.CharField(label=_("Login"), max_length=150)
     last_name = forms.CharField(label=_("Last name"), max_length=150)
     first_name = forms.CharField(label=_("First name"), max_length=150)
-    phone = forms.CharField(label=_("Mobile phone"), max_length=30, required=False)
+    phone = DigitsField(label=_("Mobile phone"), max_length=30, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
     kindergartens = forms.ModelMultipleChoiceField(
         label=_("Kindergartens"), queryset=None, widget=forms.CheckboxSelectMultiple

@@ -27,6 +27,10 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
         constraints = [
             models.CheckConstraint(condition=~Q(role="officer") | Q(city__isnull=False), name="user_officer_has_city"),
+            # ASCII digits only, whatever a form lets through: the same IIN or phone in another
+            # script's digits would otherwise be a second account (indigo/digits.py).
+            models.CheckConstraint(condition=Q(iin__regex=r"^[0-9]{12}$"), name="user_iin_ascii_digits"),
+            models.CheckConstraint(condition=Q(phone__regex=r"^\+7[0-9]{10}$"), name="user_phone_ascii_digits"),
         ]
 
 

@@ -15,11 +15,13 @@ from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils.translation import get_language
+from django.utils.formats import date_format
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import forms
+from accounts.audit_words import audit_entries_describe
 from accounts.models import AccountBlock, AccountFlag, AuditLog, RepresentativeLink, User
 from accounts.permissions import role_required
 from accounts.ratelimit import rate_limited
@@ -32,7 +34,7 @@ from accounts.scoping import (
     officer_city_id,
     referrals_visible_to,
 )
-from accounts.services.blocks import account_block, account_block_lift, block_end_text
+from accounts.services.blocks import account_block, account_block_lift, account_block_preview, block_end_text
 from accounts.services.links import representative_link, representative_link_decide
 from accounts.services.sharing import account_flag_dismiss
 from accounts.services.signup import (
@@ -44,6 +46,8 @@ from accounts.services.signup import (
 )
 from accounts.services.staff import staff_create
 from indigo import clock
+from indigo.confirm import Confirmation, confirm_page, confirmed
+from indigo.digits import ascii_digits_or_none
 from indigo.errors import ServiceError
 from placement.models import Application
 from vacancies.selectors import city_default
@@ -74,8 +78,14 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def get_default_redirect_url(self):
-        if self.request.user.role == User.Role.PARENT:
+        """Where each role works (issue 12); a safe `next` still wins (LoginView checks it first)."""
+        user = self.request.user
+        if user.role == User.Role.PARENT:
             return _cabinet_url() or reverse("my-children")
+        if user.role == User.Role.STAFF:
+            return reverse("staff-home")
+        if user.role == User.Role.OFFICER or is_admin(user):
+            return reverse("department-home")
         return super().get_default_redirect_url()
 
 
@@ -156,7 +166,7 @@ def password_reset(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error.detail)
         else:
             # The same answer whether or not an account was found: the page tells nobody who has one.
-            request.session[RESET_KEY] = phone or ""
+            request.session[RESET_KEY] = phone
             return redirect("password-reset-confirm")
     return render(request, "accounts/password_reset.html", {"form": form, "city": city_default()})
 
@@ -165,8 +175,8 @@ def password_reset_confirm(request: HttpRequest) -> HttpResponse:
     if RESET_KEY not in request.session:
         return redirect("password-reset")
     phone = request.session[RESET_KEY]
-    user = User.objects.filter(phone=phone).first() if phone else None
-    form = forms.ResetFinishForm(request.POST or None, user=user)
+    # Without the account: its name in a "too similar" error would tell that it exists (the service checks).
+    form = forms.ResetFinishForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             if not phone:
@@ -298,17 +308,66 @@ def department_flags(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/department_flags.html", context)
 
 
+def _block_confirmation(request: HttpRequest, parent: User, *, reason: str, hidden: dict, cancel_url: str, error=None):
+    """The second step before a block (issue 12): whose cabinet, until when, and what it takes away."""
+    preview = account_block_preview(user=parent)
+    facts = [
+        (_("Parent"), parent.get_full_name() or parent.username),
+        (_("IIN"), parent.iin or "—"),
+        (_("Children"), ", ".join(child.full_name for child in preview.children) or "—"),
+    ]
+    ends = date_format(clock.local_date(preview.ends_at))
+    consequences = [
+        ngettext(
+            "The cabinet is blocked for %(months)s month, until %(date)s: the parent can only read the reason.",
+            "The cabinet is blocked for %(months)s months, until %(date)s: the parent can only read the reason.",
+            preview.months,
+        )
+        % {"months": preview.months, "date": ends},
+    ]
+    if preview.referrals_issued:
+        consequences.append(
+            _("Referrals cancelled at once (the seats go back to the next protocol): %(numbers)s.")
+            % {"numbers": ", ".join(preview.referrals_issued)}
+        )
+    if preview.referrals_enrolled:
+        consequences.append(
+            _("Enrolment contracts terminated (the kindergarten is told): %(numbers)s.")
+            % {"numbers": ", ".join(preview.referrals_enrolled)}
+        )
+    consequences += [
+        _("The parent is signed out everywhere and gets an SMS with the reason."),
+        _("Lifting the block later does not give back cancelled referrals or terminated contracts."),
+    ]
+    confirmation = Confirmation(
+        title=_("Block this cabinet?"),
+        facts=facts,
+        consequences=consequences,
+        button=_("Yes, block the cabinet"),
+        cancel_url=cancel_url,
+        hidden=hidden,
+        ask={"name": "reason", "label": _("Reason the parent will read"), "value": reason, "error": error},
+    )
+    return confirm_page(request, confirmation, city=_city_for(request))
+
+
 @role_required(User.Role.OFFICER)
 @require_POST
 def department_flag_block(request: HttpRequest, flag_id: int) -> HttpResponse:
     flag = get_object_or_404(
         city_rows_visible_to(request.user, AccountFlag.objects.select_related("user", "city")), pk=flag_id
     )
+    reason = request.POST.get("reason", "")
+    if not confirmed(request):
+        return _block_confirmation(request, flag.user, reason=reason, hidden={}, cancel_url=reverse("dept-flags"))
     try:
-        block = account_block(
-            user=flag.user, reason=request.POST.get("reason", ""), by=request.user, flag=flag, request=request
-        )
+        block = account_block(user=flag.user, reason=reason, by=request.user, flag=flag, request=request)
     except ServiceError as error:
+        if error.code.startswith("reason_"):
+            cancel_url = reverse("dept-flags")
+            return _block_confirmation(
+                request, flag.user, reason=reason, hidden={}, cancel_url=cancel_url, error=error.detail
+            )
         messages.error(request, error.detail)
     else:
         messages.success(request, _("The cabinet is blocked until %(date)s.") % {"date": block_end_text(block)})
@@ -336,11 +395,18 @@ def department_blocks(request: HttpRequest) -> HttpResponse:
     )
     form = forms.BlockForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        # DigitsField has read any script's digits as 0-9: the officer finds the parent however it was typed.
         parent = User.objects.filter(iin=form.cleaned_data["iin"].strip(), role=User.Role.PARENT).first()
+        reason = request.POST.get("reason", "")
         try:
             if parent is None:
                 raise ServiceError("parent_not_found", _("No parent's account has this IIN."))
-            block = account_block(user=parent, reason=form.cleaned_data["reason"], by=request.user, request=request)
+            if not confirmed(request):
+                hidden = {"iin": parent.iin}
+                return _block_confirmation(
+                    request, parent, reason=reason, hidden=hidden, cancel_url=reverse("dept-blocks")
+                )
+            block = account_block(user=parent, reason=reason, by=request.user, request=request)
         except ServiceError as error:
             form.add_error(None, error.detail)
         else:
@@ -412,7 +478,7 @@ def department_audit(request: HttpRequest) -> HttpResponse:
             q = data["q"].strip()
             match = (
                 Q(actor__username__iexact=q)
-                | Q(actor__iin=q)
+                | Q(actor__iin=ascii_digits_or_none(q) or q)
                 | Q(object_id=q)
                 | Q(action__istartswith=q)
                 | Q(data__identifier=q)
@@ -421,7 +487,7 @@ def department_audit(request: HttpRequest) -> HttpResponse:
                 match |= Q(ip=q)
             entries = entries.filter(match)
         if data["action"]:
-            entries = entries.filter(action__istartswith=data["action"].strip())
+            entries = entries.filter(action=data["action"])
         if data["since"]:
             entries = entries.filter(at__gte=clock.at_local(data["since"], dt.time.min))
         if data["until"]:
@@ -429,6 +495,7 @@ def department_audit(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     page = Paginator(entries.order_by("-at", "-pk"), AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = audit_entries_describe(page.object_list)
     context = _department_context(
         request, "audit", form=form, page=page, querystring=query.urlencode(), sees_all=is_admin(request.user)
     )

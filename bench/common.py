@@ -25,6 +25,11 @@ BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/13")
 CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/12")
 SECRET_KEY = "indigo-bench-secret-not-for-production-0123456789"  # noqa: S105 - a local benchmark's key
 PREFIX = "indigo_bench"
+# The generated templates' names (…_schema, …_city_1000): BENCH_DB_PREFIX=indigo_bench_<you> keeps
+# engineers benchmarking side by side on one PostgreSQL from rebuilding each other's.
+TEMPLATE_PREFIX = os.environ.get("BENCH_DB_PREFIX", PREFIX)
+if not TEMPLATE_PREFIX.startswith(PREFIX):
+    raise SystemExit(f"BENCH_DB_PREFIX={TEMPLATE_PREFIX!r} must start with {PREFIX!r}")
 # Bump when citygen's output changes, so cached city templates are rebuilt.
 GENERATOR_VERSION = "4"
 
@@ -165,7 +170,7 @@ def run(args: list[str], *, env: dict[str, str] | None = None, timeout: float = 
 
 def schema_template() -> str:
     """An empty, migrated database to copy from; migrating once saves ~20 s per city."""
-    name = f"{PREFIX}_schema"
+    name = f"{TEMPLATE_PREFIX}_schema"
     fingerprint = schema_fingerprint()
     if read_meta(name).get("schema") == fingerprint:
         return name
@@ -185,7 +190,7 @@ def scale_tag(scale: float) -> str:
 
 def city_template(scale: float, seed: int = 2024) -> str:
     """A generated city of this scale, built once and reused while the schema and generator are unchanged."""
-    name = f"{PREFIX}_city_{scale_tag(scale)}"
+    name = f"{TEMPLATE_PREFIX}_city_{scale_tag(scale)}"
     want = {"schema": schema_fingerprint(), "generator": GENERATOR_VERSION, "scale": str(scale), "seed": str(seed)}
     meta = read_meta(name)
     if all(meta.get(key) == value for key, value in want.items()):

@@ -80,6 +80,18 @@ async def http(
     return Answer(status, code, (time.perf_counter() - started) * 1000, content)
 
 
+def client_address(number: int) -> str:
+    """A family's own address (in 10/8), sent as X-Forwarded-For when the plan says "forwarded":
+    behind the front nginx then limits each family, not the one load generator (bench/front.py)."""
+    return f"10.{(number >> 16) & 255}.{(number >> 8) & 255}.{number & 255}"
+
+
+def forwarded(plan: dict, headers: dict[str, str], number: int) -> dict[str, str]:
+    if not plan.get("forwarded"):
+        return headers
+    return {**headers, "X-Forwarded-For": client_address(number)}
+
+
 @dataclass
 class Tally:
     """Answers as they come: latency per request, counts by status and API code."""
@@ -158,6 +170,7 @@ async def claims(plan: dict) -> dict:
             "Content-Type": "application/json",
             "Accept": "application/json",
         }
+        headers = forwarded(plan, headers, parent["application"])
         for attempt in range(retries):
             if time.monotonic() > deadline:
                 outcome["gave_up_time"] += 1
@@ -248,6 +261,7 @@ async def claim_once(plan: dict, parent: dict, seat: int, acknowledged: list[dic
         "Content-Type": "application/json",
         "Accept": "application/json",
     }
+    headers = forwarded(plan, headers, parent["application"])
     body = json.dumps({"seats": [seat], "applications": [parent["application"]]}).encode()
     answer = await http(plan["port"], "POST", "/api/v1/claims/", headers=headers, body=body, timeout=plan["timeout"])
     if answer.status == 201:
@@ -283,7 +297,9 @@ async def fixed(plan: dict) -> dict:
         nonlocal sent
         while sent < total and time.monotonic() < deadline:
             sent += 1
-            tally.add(await http(port, "GET", path, headers=plan.get("headers"), timeout=plan["timeout"]))
+            # Through the front, each request from another client: the floors measure the portal, not nginx's limits.
+            headers = forwarded(plan, plan.get("headers") or {}, sent)
+            tally.add(await http(port, "GET", path, headers=headers, timeout=plan["timeout"]))
 
     await asyncio.gather(*(worker() for _ in range(plan["concurrency"])))
     return tally.as_dict()

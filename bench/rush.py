@@ -30,6 +30,7 @@ if __package__ in (None, ""):
 
 import psycopg2
 
+from bench import front
 from bench.common import (
     PG,
     PG_USER,
@@ -43,7 +44,7 @@ from bench.common import (
     log,
     percentile,
 )
-from bench.server import Server, ServerConfig
+from bench.server import ServerConfig
 
 WORK_DATABASE = "indigo_bench_rush"
 COHORT = 2023
@@ -333,7 +334,7 @@ def summarize(result: dict) -> dict:
     }
 
 
-def _cpu_per_request(server: Server, since: float, figures: dict) -> float:
+def _cpu_per_request(server, since: float, figures: dict) -> float:
     """The server's CPU in ms per request of a measurement that began when it had used `since` seconds."""
     return (server.cpu_seconds() - since) * 1000 / max(figures["requests"], 1)
 
@@ -373,8 +374,9 @@ def measure_mode(mode: str, args, template: str, config: ServerConfig | None = N
         plan = json.loads(plan_path.read_text())
     config = config or server_config(args.port)
     load_before = os.getloadavg()
-    with Server(database, config) as server:
-        base = {"port": args.port, "concurrency": args.concurrency, "timeout": 30.0}
+    with front.serve(database, config, args) as server:
+        # Through the front each parent is a client of its own to nginx (bench/front.py).
+        base = {"port": args.port, "concurrency": args.concurrency, "timeout": 30.0, "forwarded": args.front}
         # Warm every worker (imports, URL resolver, first connections) before measuring.
         warm = 20 if args.invariants_only else 300
         loadgen("fixed", {**base, "path": "/healthz", "requests": warm}, 120)
@@ -409,7 +411,7 @@ def measure_mode(mode: str, args, template: str, config: ServerConfig | None = N
     floor_ratio = claims["rate"] / signed_in["rate"] if signed_in["rate"] else 0.0
     claims["cpu_ms"] = rush_cpu * 1000 / max(claims["requests"], 1)
 
-    print(f"\n== {mode} rush results ({config.describe()}) ==")
+    print(f"\n== {mode} rush results ({front.describe(config, args)}) ==")
     print(f"machine: {os.cpu_count()} cores; load average before {load_before[0]:.2f}, after {load_after[0]:.2f}")
     print(f"parents {args.parents:,} (in turn: {sum(p['in_turn'] for p in plan['parents']):,}), seats {args.seats:,}")
     print(f"claim requests        {claims['requests']:,} in {result['seconds']:.1f} s = {claims['rate']:.1f} claims/s")
@@ -521,6 +523,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-seconds", type=float, default=1500)
     parser.add_argument("--port", type=int, default=8701)
     parser.add_argument("--seed", type=int, default=1)
+    front.add_arguments(parser)
     parser.add_argument("--invariants-only", action="store_true", help="check correctness, not timings (CI)")
     parser.add_argument("--setup", choices=["general", "priority"], help=argparse.SUPPRESS)
     parser.add_argument("--plan", help=argparse.SUPPRESS)

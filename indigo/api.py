@@ -1,5 +1,7 @@
 """API plumbing shared by the apps: stable error codes and a CSV renderer."""
 
+import io
+
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, renderers
@@ -7,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from indigo.errors import ServiceError
+from indigo.spreadsheet import csv_writer
 
 
 def exception_handler(exc, context):
@@ -37,4 +40,6 @@ class CSVRenderer(renderers.BaseRenderer):
         if isinstance(data, str):
             return data.encode(self.charset)
         # An error answered to a CSV request: keep it readable.
-        return f"{data.get('code', 'error')},{data.get('detail', '')}\n".encode(self.charset)
+        buffer = io.StringIO()
+        csv_writer(buffer).writerow([data.get("code", "error"), data.get("detail", "")])
+        return buffer.getvalue().encode(self.charset)

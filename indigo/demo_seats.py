@@ -16,9 +16,11 @@ from vacancies.services import group_free_places, seat_release, seat_withdraw
 DEMO_WITHDRAW_REASON = "Топ жөндеуге жабылды / Группа закрыта на ремонт"
 
 
-def demo_seats_load(*, city: City, rng: random.Random, groups_per_batch: int = 12) -> int:
-    """Release and publish demo seats once; a city that already has protocols is left as it is."""
-    if Protocol.objects.filter(city=city).exists():
+def demo_seats_load(*, city: City, rng: random.Random, groups_per_batch: int = 12, after: dt.date | None = None) -> int:
+    """Release and publish demo seats once; a city that already has protocols (after `after`, the end
+    of the simulated history of indigo/demo_history.py) is left as it is."""
+    protocols = Protocol.objects.filter(city=city)
+    if (protocols.filter(day__gt=after) if after else protocols).exists():
         return 0
     groups = [
         group

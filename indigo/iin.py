@@ -9,11 +9,14 @@ import dataclasses
 import datetime as dt
 import re
 
+from indigo.digits import NotDigits, ascii_digits
+
 _FIRST_WEIGHTS = tuple(range(1, 12))
 _SECOND_WEIGHTS = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
 # Seventh digit: odd is male, even female; the pair gives the century of birth.
 _CENTURY = {1: 1800, 2: 1800, 3: 1900, 4: 1900, 5: 2000, 6: 2000}
-_DIGITS = re.compile(r"^\d{12}$")
+# [0-9], not \d: \d also matches the digits of other scripts (indigo/digits.py).
+_DIGITS = re.compile(r"[0-9]{12}")
 
 
 class InvalidIIN(ValueError):
@@ -45,8 +48,12 @@ def check_digit(first_eleven: str) -> int | None:
 
 
 def parse_iin(text: str) -> IIN:
-    value = (text or "").strip()
-    if not _DIGITS.match(value):
+    """The IIN in `text`; digits of other scripts are read as 0-9, the value holds ASCII digits only."""
+    try:
+        value = ascii_digits((text or "").strip())
+    except NotDigits:
+        raise InvalidIIN("format", "An IIN is exactly 12 digits.") from None
+    if not _DIGITS.fullmatch(value):
         raise InvalidIIN("format", "An IIN is exactly 12 digits.")
     expected = check_digit(value[:11])
     if expected is None or expected != int(value[11]):

@@ -5,10 +5,12 @@ Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL.
 """
 
 import datetime as dt
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from indigo.env import env_bool, env_int, env_list, env_str
@@ -37,6 +39,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "rest_framework",
     "drf_spectacular",
+    # Swagger UI's files served from the portal's own static files, not a CDN (the CSP allows no other origin).
+    "drf_spectacular_sidecar",
+    "csp",
     "axes",
     "accounts",
     "vacancies",
@@ -44,9 +49,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: under overload it refuses before any session or database work (indigo/overload.py).
+    # Behind nginx: the client's address from X-Real-IP, believed from TRUSTED_PROXIES only.
+    "indigo.proxy.TrustedProxyAddress",
+    # Then: under overload it refuses before any session or database work (indigo/overload.py).
     "indigo.overload.AdmissionControl",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Before the session (its cookie is a query too): NUL characters answer 400, never a 500.
+    "indigo.inputs.RefuseHostileInput",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -76,6 +86,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # {{ text|reason }}: the system's stored reasons in the reader's language (indigo/words.py).
+            "builtins": ["indigo.words"],
         },
     },
 ]
@@ -103,6 +115,25 @@ def _database(url: str) -> dict:
 
 VAR_DIR.mkdir(exist_ok=True)
 DATABASES = {"default": _database(env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'indigo.sqlite3'}"))}
+# PgBouncer in transaction pooling (deploy/pgbouncer.ini) hands each transaction whichever server
+# connection is free: a cursor held open across transactions (server-side cursors, .iterator()) or a
+# session setting would land on another client's connection. psycopg2 prepares no statements, and
+# the only session setting, jit=off, is made on the database by `make prod-local` (ALTER DATABASE).
+DATABASE_POOLING = env_str("DATABASE_POOLING", "session")
+if DATABASE_POOLING not in {"session", "transaction"}:
+    raise ImproperlyConfigured(f"DATABASE_POOLING={DATABASE_POOLING!r}: use session or transaction.")
+if DATABASE_POOLING == "transaction" and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    # PgBouncer refuses startup parameters it does not know, "options" among them.
+    DATABASES["default"]["OPTIONS"].pop("options", None)
+# A streaming replica for the public read pages (indigo/db_router.py); never written, never migrated.
+_replica_url = env_str("DATABASE_REPLICA_URL", "")
+if _replica_url:
+    DATABASES["replica"] = {**_database(_replica_url), "TEST": {"MIRROR": "default"}}
+    if DATABASE_POOLING == "transaction":
+        DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+        DATABASES["replica"]["OPTIONS"].pop("options", None)
+    DATABASE_ROUTERS = ["indigo.db_router.PublicReadRouter"]
 SILENCED_SYSTEM_CHECKS = []
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The registry's covering index (vacancies.Seat) carries two columns SQLite cannot include; the
@@ -129,6 +160,8 @@ AUTHENTICATION_BACKENDS = [
 # Kazakh first: it is the state language and the portal's default.
 LANGUAGE_CODE = "kk"
 LANGUAGES = [("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")]
+# Kazakh date formats (Django ships none) and dd.mm.yyyy date input in every language.
+FORMAT_MODULE_PATH = ["indigo.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 # Every deadline is computed in Astana time; the tz database carries the 2024 switch to UTC+5.
@@ -154,6 +187,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Indigo API",
     "DESCRIPTION": "Kindergarten placement: vacancy registry, protocols, queue and referrals.",
     "VERSION": "1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
@@ -182,11 +218,41 @@ CELERY_BEAT_SCHEDULE = {
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
+# Content-Security-Policy (django-csp 4): scripts, styles, images and connections from the portal
+# itself only; no inline script or style anywhere (static/js, static/css), no framing, forms post home.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # The referral's QR code is inline SVG; Swagger UI draws a few icons as data: URLs.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# ALLOW_PLAIN_HTTP=1 runs the production settings over plain HTTP for a local test on 127.0.0.1
+# (make prod-local): no redirect to HTTPS, cookies not marked secure, no HSTS. Refused unless every
+# ALLOWED_HOSTS entry is a loopback name, so it cannot weaken a real deployment by mistake.
+ALLOW_PLAIN_HTTP = env_bool("ALLOW_PLAIN_HTTP", False)
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+if ALLOW_PLAIN_HTTP and not set(ALLOWED_HOSTS) <= LOOPBACK_HOSTS:
+    raise ImproperlyConfigured(
+        "ALLOW_PLAIN_HTTP=1 is only for local tests: every ALLOWED_HOSTS entry must be 127.0.0.1, localhost "
+        f"or [::1], not {', '.join(sorted(set(ALLOWED_HOSTS) - LOOPBACK_HOSTS))}."
+    )
 if not DEBUG:
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 3600, minimum=0)
+    SESSION_COOKIE_SECURE = not ALLOW_PLAIN_HTTP
+    CSRF_COOKIE_SECURE = not ALLOW_PLAIN_HTTP
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True) and not ALLOW_PLAIN_HTTP
+    # A year: what browsers' HSTS preload rules and `check --deploy` expect of a production site.
+    SECURE_HSTS_SECONDS = 0 if ALLOW_PLAIN_HTTP else env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600, minimum=0)
+    # The proxy in front (nginx) must set X-Forwarded-Proto to the scheme the browser used, and
+    # overwrite any value the client sent: Django believes it (README, Configuration).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
@@ -200,6 +266,15 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600, minimum=300)
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Reverse proxies (addresses or networks) whose X-Real-IP names the client (indigo/proxy.py).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an address or a network.") from None
+# The CSRF refusal as a page in the user's language with a way back (indigo/views.py).
+CSRF_FAILURE_VIEW = "indigo.views.csrf_failure"
 
 
 def _cache(url: str) -> dict:

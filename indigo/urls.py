@@ -1,7 +1,7 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from indigo import views
 
@@ -12,7 +12,12 @@ urlpatterns = [
     path("api/v1/", include("accounts.api_urls")),
     path("api/v1/", include("placement.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves its start-up script as a file of its own, so the CSP needs no inline script.
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api_docs.html"),
+        name="api-docs",
+    ),
 ]
 
 urlpatterns += i18n_patterns(
@@ -24,3 +29,9 @@ urlpatterns += i18n_patterns(
     path("department/", include("vacancies.department_urls")),
     path("", include("placement.urls")),
 )
+
+# Error pages in the page's language (indigo/views.py); 500 needs neither the database nor a context.
+handler400 = "indigo.views.bad_request"
+handler403 = "indigo.views.permission_denied"
+handler404 = "indigo.views.page_not_found"
+handler500 = "indigo.views.server_error"

@@ -69,6 +69,25 @@ class WorkingCalendar:
     def next_working_day(self, day: dt.date) -> dt.date:
         return self.add_working_days(day, 1)
 
+    def in_pause(self, day: dt.date) -> bool:
+        return self.city is not None and self.city.in_august_pause(day)
+
+    def add_window_days(self, day: dt.date, n: int, *, working: bool = True) -> dt.date:
+        """The n-th day after `day` that counts toward a window (priority access, a referral's validity):
+        a working day (or any day, with working=False) outside the city's August pause (R-S-4), so a
+        window that reaches the pause resumes after it instead of running out inside it."""
+        if n < 0:
+            raise ValueError("n must not be negative")
+        current = day
+        while n:
+            current += _ONE_DAY
+            if (not working or self.is_working_day(current)) and not self.in_pause(current):
+                n -= 1
+        return current
+
+    def next_window_day(self, day: dt.date) -> dt.date:
+        return self.add_window_days(day, 1)
+
 
 def is_working_day(day: dt.date, city=None) -> bool:
     return WorkingCalendar(city).is_working_day(day)

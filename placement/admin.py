@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from indigo.admin_scoping import CityScopedAdmin, ReadOnlyAdmin
 from placement.models import (
@@ -6,11 +8,13 @@ from placement.models import (
     Child,
     Privilege,
     PrivilegeCategory,
+    PrivilegeCategoryChange,
     Referral,
     ScheduleLogEntry,
     SummerWindow,
     SummerWindowChange,
 )
+from placement.services import privilege_category_deactivate
 
 
 @admin.register(Child)
@@ -25,11 +29,43 @@ class ChildAdmin(CityScopedAdmin):
         return super().get_queryset(request).distinct()
 
 
+class PrivilegeCategoryForm(forms.ModelForm):
+    deactivate_reason = forms.CharField(
+        label=_("Stop counting in the queue, because"),
+        required=False,
+        max_length=300,
+        help_text=_(
+            "Filled in, the category stops counting in the queue at once and for good; positions change "
+            "and the next protocol publishes the reason."
+        ),
+    )
+
+    class Meta:
+        model = PrivilegeCategory
+        fields = ["city", "code", "tier", "name_kk", "name_ru", "name_en"]
+
+
 @admin.register(PrivilegeCategory)
 class PrivilegeCategoryAdmin(CityScopedAdmin):
-    list_display = ["code", "name_ru", "tier", "city", "is_active"]
+    form = PrivilegeCategoryForm
+    list_display = ["code", "name_ru", "tier", "city", "is_active", "deactivated_at"]
     list_filter = ["city", "tier", "is_active"]
     search_fields = ["code", "name_ru", "name_kk"]
+    readonly_fields = ["is_active", "deactivated_at"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        reason = form.cleaned_data.get("deactivate_reason")
+        if reason and obj.deactivated_at is None:
+            # Through the service: the dated switch-off, its public log entry and the audit.
+            privilege_category_deactivate(category=obj, reason=reason, by=request.user, request=request)
+
+
+@admin.register(PrivilegeCategoryChange)
+class PrivilegeCategoryChangeAdmin(ReadOnlyAdmin):
+    list_display = ["at", "city", "category", "active", "reason", "actor"]
+    list_filter = ["city"]
+    list_select_related = ["city", "category", "actor"]
 
 
 class PrivilegeInline(admin.TabularInline):

@@ -18,6 +18,7 @@ from accounts.scoping import can_manage_kindergarten
 from indigo import clock
 from indigo.choices import GroupType, Language
 from indigo.errors import NotAllowed
+from indigo.inputs import DateSerializerField
 from placement.models import Application, PrivilegeCategory, Referral
 from placement.queue import position_report
 from placement.selectors import child_ids_of, children_of, claimable_seats
@@ -122,7 +123,7 @@ class ApplicationFileApi(APIView):
         city = serializers.SlugField()
         language = serializers.ChoiceField(choices=Language.choices)
         group_type = serializers.ChoiceField(choices=GroupType.choices)
-        desired_start = serializers.DateField()
+        desired_start = DateSerializerField()
         preferred_kindergartens = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=5)
         privilege = serializers.SlugField(required=False)
         evidence = serializers.CharField(required=False, max_length=300, allow_blank=True)
@@ -303,7 +304,7 @@ class ReferralExtendApi(APIView):
     permission_classes = [IsAuthenticated]
 
     class ExtendInput(serializers.Serializer):
-        until = serializers.DateField()
+        until = DateSerializerField()
 
     @extend_schema(request=ExtendInput, responses=ReferralOutput)
     def post(self, request, referral_id: int):

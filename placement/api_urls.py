@@ -1,6 +1,6 @@
 from django.urls import path
 
-from placement import api
+from placement import api, wait_api
 
 urlpatterns = [
     path("me/children/", api.MyChildrenApi.as_view(), name="api-my-children"),
@@ -11,6 +11,8 @@ urlpatterns = [
         name="api-application-withdraw",
     ),
     path("applications/<int:application_id>/position/", api.PositionApi.as_view(), name="api-position"),
+    path("applications/<int:application_id>/wait/", wait_api.WaitApi.as_view(), name="api-wait"),
+    path("applications/<int:application_id>/wait-alert/", wait_api.WaitAlertApi.as_view(), name="api-wait-alert"),
     path(
         "applications/<int:application_id>/claimable-seats/",
         api.ClaimableSeatsApi.as_view(),

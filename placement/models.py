@@ -71,13 +71,24 @@ class PrivilegeCategory(models.Model):
     name_kk = models.CharField(max_length=200)
     name_ru = models.CharField(max_length=200)
     name_en = models.CharField(max_length=200, blank=True)
+    # Offered for new privileges and counted in the queue. Deactivation is for good and dated: from
+    # deactivated_at the category's privileges stop counting (R-Q-2), and the queue at any earlier
+    # moment (a previous protocol, R-Q-3) still counts them as it did then.
     is_active = models.BooleanField(default=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("privilege category")
         verbose_name_plural = _("privilege categories")
         ordering = ["city", "tier", "code"]
-        constraints = [models.UniqueConstraint(fields=["city", "code"], name="privilege_category_unique_code")]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "code"], name="privilege_category_unique_code"),
+            models.CheckConstraint(
+                condition=Q(is_active=True, deactivated_at__isnull=True)
+                | Q(is_active=False, deactivated_at__isnull=False),
+                name="privilege_category_inactive_is_dated",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -329,6 +340,25 @@ class ScheduleLogEntry(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.city} {self.cohort}"
 
 
+class PrivilegeCategoryChange(models.Model):
+    """Public, append-only log of privilege categories leaving the queue (R-Q-2); the protocol lists it."""
+
+    city = models.ForeignKey("vacancies.City", on_delete=models.PROTECT, related_name="privilege_category_log")
+    category = models.ForeignKey(PrivilegeCategory, on_delete=models.PROTECT, related_name="changes")
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    active = models.BooleanField(help_text=_("Whether the category counts in the queue after this change."))
+    reason = models.CharField(max_length=300)
+
+    class Meta:
+        verbose_name = _("privilege category change")
+        verbose_name_plural = _("privilege category changes")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.category}"
+
+
 class TurnNotice(models.Model):
     """One "your turn has come" message per application and day, however often the job runs."""
 
@@ -343,3 +373,72 @@ class TurnNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} {self.day}"
+
+
+class WaitAlert(models.Model):
+    """A parent's opt-in to be told when the child's expected wait moves, or a followed kindergarten
+    publishes a seat in the child's market (issue 16)."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="wait_alerts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wait_alerts")
+    by_sms = models.BooleanField(default=False)
+    by_email = models.BooleanField(default=False)
+    on_estimate = models.BooleanField(default=False, help_text=_("Tell when the expected date moves by over a week."))
+    kindergartens = models.ManyToManyField("vacancies.Kindergarten", blank=True, related_name="+")
+    # The expected date the parent was last told (or first shown): moves are measured from it.
+    told_expected = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("wait alert")
+        verbose_name_plural = _("wait alerts")
+        constraints = [models.UniqueConstraint(fields=["application", "user"], name="wait_alert_one_per_parent")]
+
+    def __str__(self) -> str:
+        return f"{self.application} {self.user}"
+
+
+class WaitAlertNotice(models.Model):
+    """One message per alert and occasion, however often the job runs or is retried."""
+
+    alert = models.ForeignKey(WaitAlert, on_delete=models.CASCADE, related_name="notices")
+    # "estimate:<protocol day>" or "seats:<protocol day>"
+    key = models.CharField(max_length=40)
+    sent_at = models.DateTimeField()
+    text = models.CharField(max_length=400)
+
+    class Meta:
+        verbose_name = _("wait alert notice")
+        verbose_name_plural = _("wait alert notices")
+        constraints = [models.UniqueConstraint(fields=["alert", "key"], name="wait_alert_notice_once")]
+
+    def __str__(self) -> str:
+        return f"{self.alert} {self.key}"
+
+
+class WaitBacktest(models.Model):
+    """One run of `manage.py backtest_wait` for a city: how good the expected wait has been."""
+
+    city = models.ForeignKey("vacancies.City", on_delete=models.CASCADE, related_name="wait_backtests")
+    ran_at = models.DateTimeField()
+    seconds = models.FloatField()
+    first_day = models.DateField()
+    last_day = models.DateField()
+    judged = models.PositiveIntegerField(help_text=_("Children whose outcome is known."))
+    inside = models.PositiveIntegerField(help_text=_("Of them, placed inside the 80 % interval."))
+    median_error_days = models.FloatField(null=True, blank=True)
+    thin = models.PositiveIntegerField(default=0, help_text=_("Children with no estimate: too little history."))
+    # One row per replayed date: {"day", "estimated", "judged", "inside", "early", "late", "median_error"}.
+    rows = models.JSONField(default=list)
+
+    class Meta:
+        verbose_name = _("wait backtest")
+        verbose_name_plural = _("wait backtests")
+        ordering = ["city", "-ran_at"]
+
+    def __str__(self) -> str:
+        return f"{self.city} {self.ran_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def share_inside(self) -> float | None:
+        return self.inside / self.judged if self.judged else None

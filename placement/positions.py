@@ -20,12 +20,14 @@ from placement.queue import (
     _BASE_SQL,
     _HASHED_BASE_SQL,
     Market,
+    Moved,
     PositionReport,
     Scope,
     _params,
     _prefixes,
     _rank,
     previous_cutoff,
+    reasons_since,
 )
 from vacancies.models import City
 
@@ -36,12 +38,12 @@ from vacancies.models import City
 # market and cutoff and kept in the cache as three sorted arrays (filing time in µs, id), one per tier.
 # The queue now is that one with the applications that changed since the cutoff taken out and put back
 # where they stand now. "Changed" is a superset of every application whose row set differs between the
-# two moments: filed, closed, referral issued or closed, privilege claimed, decided or expired since
-# the cutoff. For any other application each condition of _BASE_SQL has the same value at both
-# moments, so it is in the same tier at both, and its order against the others of that tier is the
-# same. Those unchanged applications therefore keep their relative order in each list, and the
-# children ahead of one child at either moment are a prefix of each list — which gives who is gone and
-# who came from a few bisections, whatever the size of the market.
+# two moments: filed, closed, referral issued or closed, privilege claimed, decided or expired since the
+# cutoff, or its privilege's category deactivated since. For any other application each condition of
+# _BASE_SQL has the same value at both moments, so it is in the same tier at both, and its order against
+# the others of that tier is the same. Those unchanged applications therefore keep their relative order
+# in each list, and the children ahead of one child at either moment are a prefix of each list — which
+# gives who is gone and who came from a few bisections, whatever the size of the market.
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MICROSECOND = dt.timedelta(microseconds=1)
@@ -59,9 +61,10 @@ FROM ({base}) AS base GROUP BY tier
 _THEN_SQL = _THEN_TEMPLATE.format(base=_HASHED_BASE_SQL.format(eligible=""))
 
 # The applications of the market that changed since the cutoff, each with its tier now (NULL: not
-# waiting now), read with _BASE_SQL itself; and a fingerprint of the privilege tiers (a category moved
-# to another tier invalidates the cached queue) and of the database (a copy or a re-created test
-# database has another oid, so it never reads a queue cached for another one through a shared cache).
+# waiting now), read with _BASE_SQL itself; and a fingerprint of the privilege categories (a category
+# moved to another tier, or deactivated at another moment, invalidates the cached queue) and of the
+# database (a copy or a re-created test database has another oid, so it never reads a queue cached for
+# another one through a shared cache).
 # "state < 'active' OR state > 'active'" is state <> 'active' as two ranges of the market index.
 _CHANGED_TEMPLATE = """
 WITH changed AS (
@@ -73,6 +76,8 @@ WITH changed AS (
     UNION SELECT p.application_id FROM placement_privilege p
           WHERE p.claimed_at > %(then)s OR p.decided_at > %(then)s
              OR (p.expires_on >= %(then_today)s AND p.expires_on < %(today)s)
+    UNION SELECT p.application_id FROM placement_privilege p
+          JOIN placement_privilegecategory c ON c.id = p.category_id WHERE c.deactivated_at > %(then)s
     UNION SELECT %(id)s
 ),
 base AS ({base})
@@ -82,24 +87,19 @@ WHERE a.city_id = %(city)s AND a.cohort = %(cohort)s AND a.language = %(language
   AND a.group_type = %(group_type)s
 """
 _FINGERPRINT_SQL = """
-SELECT md5(string_agg(c.id || c.tier, ',' ORDER BY c.id)
+SELECT md5(string_agg(c.id || c.tier || coalesce(c.deactivated_at::text, ''), ',' ORDER BY c.id)
            || (SELECT oid FROM pg_database WHERE datname = current_database()))
 FROM placement_privilegecategory c"""
 _CHANGED_SQL = _CHANGED_TEMPLATE.format(
     base=_BASE_SQL.format(eligible="AND a.id IN (SELECT id FROM changed)"), fingerprint=_FINGERPRINT_SQL
 )
 
-# What today's reasons are read from, for the children gone from ahead or come ahead.
+# What today's reasons are read from, for the changed children gone from ahead or come ahead.
 _REASONS_SQL = """
 SELECT a.id,
     EXISTS (SELECT 1 FROM placement_referral r WHERE r.application_id = a.id AND r.issued_at > %(then)s),
-    COALESCE(a.closed_at > %(then)s, false),
-    a.filed_at > %(then)s,
-    last.tier, last.claimed_at
+    a.filed_at > %(then)s
 FROM placement_application a
-LEFT JOIN LATERAL (SELECT c.tier, p.claimed_at FROM placement_privilege p
-                   JOIN placement_privilegecategory c ON c.id = p.category_id
-                   WHERE p.application_id = a.id ORDER BY p.claimed_at DESC, p.id DESC LIMIT 1) AS last ON true
 WHERE a.id = ANY(%(ids)s)
 """
 
@@ -249,44 +249,45 @@ def position_report_from_cutoff(*, application: Application, at: dt.datetime) ->
         ahead_now = _prefixes(tier, now[tier].before(keys[mine]), (len(now[0]), len(now[1]), len(now[2])), p, g)
         position_now = sum(ahead_now) + 1
 
+    mine_tiers = {"tier_then": was[mine][0] if mine in was else None, "tier_now": tier_now.get(mine)}
+    filed_after = application.filed_at > then_at
+    if position_then is None or position_now is None:
+        reasons = reasons_since(**mine_tiers, filed_after=filed_after, gone=[], came=[])
+        return PositionReport(now=position_now, then=position_then, then_at=then_at, reasons=reasons)
+
     # Unchanged applications keep their order inside their list, so those ahead at either moment are
-    # the first u_then / u_now of them: the difference of the two prefixes went or came.
-    gone: set[int] = set()
-    came: set[int] = set()
+    # the first u_then / u_now of them: the difference of the two prefixes went or came. Unchanged,
+    # each is waiting in the same list at both moments.
+    gone: list[Moved] = []
+    came: list[Moved] = []
     for tier in range(3):
         kept_then = ahead_then[tier] - bisect.bisect_left(removed[tier], ahead_then[tier])
         kept_now = ahead_now[tier] - sum(1 for key in added[tier] if now[tier].before(key) < ahead_now[tier])
-        if kept_then > kept_now:
-            gone.update(then[tier].kept(removed[tier], kept_now, kept_then))
-        elif kept_now > kept_then:
-            came.update(then[tier].kept(removed[tier], kept_then, kept_now))
+        unchanged = Moved(tier_then=tier, tier_now=tier, placed=False, filed_after=False)
+        moved_list = gone if kept_then > kept_now else came
+        moved_list.extend([unchanged] * abs(kept_then - kept_now))
     # Changed applications, one by one.
+    gone_changed: list[int] = []
+    came_changed: list[int] = []
     for pk, key in keys.items():
         if pk == mine:
             continue
         before_then = pk in was and was[pk][1] < ahead_then[was[pk][0]]
         before_now = pk in tier_now and now[tier_now[pk]].before(key) < ahead_now[tier_now[pk]]
         if before_then and not before_now:
-            gone.add(pk)
+            gone_changed.append(pk)
         elif before_now and not before_then:
-            came.add(pk)
-
-    reasons: dict[str, int] = {}
-    if gone or came:
+            came_changed.append(pk)
+    if gone_changed or came_changed:
         with connection.cursor() as cursor:
-            cursor.execute(_REASONS_SQL, {"then": then_at, "ids": list(gone | came)})
-            facts = {row[0]: row[1:] for row in cursor.fetchall()}
-        for pk in gone:
-            placed, closed, _filed_after, _tier, _claimed = facts[pk]
-            code = "placed" if placed else "removed" if closed else "privilege_removed"
-            reasons[code] = reasons.get(code, 0) + 1
-        for pk in came:
-            _placed, _closed, filed_after, privilege_tier, claimed_at = facts[pk]
-            if filed_after:
-                code = "new_extraordinary" if privilege_tier == "extraordinary" else "new_privileged"
-            elif claimed_at is not None and claimed_at > then_at:
-                code = "privilege_granted"
-            else:
-                code = "returned"
-            reasons[code] = reasons.get(code, 0) + 1
+            cursor.execute(_REASONS_SQL, {"then": then_at, "ids": gone_changed + came_changed})
+            facts = {pk: (placed, filed) for pk, placed, filed in cursor.fetchall()}
+        for pks, moved_list in ((gone_changed, gone), (came_changed, came)):
+            for pk in pks:
+                placed, filed = facts[pk]
+                tier_then = was[pk][0] if pk in was else None
+                moved_list.append(
+                    Moved(tier_then=tier_then, tier_now=tier_now.get(pk), placed=placed, filed_after=filed)
+                )
+    reasons = reasons_since(**mine_tiers, filed_after=filed_after, gone=gone, came=came)
     return PositionReport(now=position_now, then=position_then, then_at=then_at, reasons=reasons)

@@ -57,10 +57,12 @@ _BASE_TEMPLATE = """
                       AND (r.closed_at IS NULL OR r.closed_at > %(at)s))
       {eligible}
 """
-# A privilege counts as of `at`: claimed by then, not refused or revoked by then, not expired.
+# A privilege counts as of `at`: claimed by then, not refused or revoked by then, not expired, and its
+# category not deactivated by then (c is the category, joined wherever this is used).
 _PRIVILEGE_IN_FORCE = """p.claimed_at <= %(at)s
                            AND (p.state IN ('pending', 'confirmed') OR p.decided_at > %(at)s)
-                           AND (p.expires_on IS NULL OR p.expires_on >= %(today)s)"""
+                           AND (p.expires_on IS NULL OR p.expires_on >= %(today)s)
+                           AND (c.deactivated_at IS NULL OR c.deactivated_at > %(at)s)"""
 _TIER_BY_EXISTS = f"""CASE
             WHEN EXISTS (SELECT 1 FROM placement_privilege p
                          JOIN placement_privilegecategory c ON c.id = p.category_id
@@ -252,12 +254,56 @@ class PositionReport:
     reasons: dict[str, int]
 
 
-def _ahead(application: Application, at: dt.datetime) -> tuple[int | None, set[int]]:
-    # The position and everyone ahead in one query over the market.
-    rows = _run(Market.of(application), city=application.city, scope=Scope.WAITING, at=at, upto_id=application.pk)
-    if not rows or rows[-1][0] != application.pk:
-        return None, set()
-    return rows[-1][2], {row[0] for row in rows[:-1]}
+def _standing(application: Application, at: dt.datetime) -> dict[int, tuple[int, int]]:
+    """Every waiting application of the market at `at`: id → (tier, position)."""
+    rows = _run(Market.of(application), city=application.city, scope=Scope.WAITING, at=at)
+    return {pk: (tier, position) for pk, tier, position in rows}
+
+
+@dataclasses.dataclass(frozen=True)
+class Moved:
+    """Another child that stood ahead at the protocol and does not now, or the other way round."""
+
+    tier_then: int | None  # None: not waiting at the protocol
+    tier_now: int | None  # None: not waiting now
+    placed: bool  # a referral was issued to it since the protocol
+    filed_after: bool  # its application was filed after the protocol
+
+
+_NEW_BY_TIER = {EXTRAORDINARY: "new_extraordinary", FIRST: "new_privileged", GENERAL: "new_general"}
+
+
+def reasons_since(
+    *, tier_then: int | None, tier_now: int | None, filed_after: bool, gone: list[Moved], came: list[Moved]
+) -> dict[str, int]:
+    """Why the child's place changed since the protocol, from facts only: each reason names something
+    that did happen. A child that is not waiting now (its referral is issued) has no place to explain,
+    so nothing is said; every child ahead "left" only from its point of view."""
+    if tier_now is None:
+        return {}
+    if tier_then is None:
+        # Not in the queue at the protocol: new since (nothing to compare) or back after its referral ended.
+        return {} if filed_after else {"own_returned": 1}
+    reasons: dict[str, int] = {}
+
+    def count(code: str) -> None:
+        reasons[code] = reasons.get(code, 0) + 1
+
+    own_moved = tier_now != tier_then
+    if own_moved:
+        count("own_privilege_granted" if tier_now < tier_then else "own_privilege_removed")
+    for moved_list, direction in ((gone, "behind"), (came, "ahead")):
+        for moved in moved_list:
+            if moved.tier_now is None:
+                count("placed" if moved.placed else "removed")
+            elif moved.tier_then is None:
+                count(_NEW_BY_TIER[moved.tier_now] if moved.filed_after else "returned")
+            elif moved.tier_now != moved.tier_then:
+                count("privilege_granted" if moved.tier_now < moved.tier_then else "privilege_removed")
+            elif not own_moved:
+                # Same list, still waiting: only the turn-taking of the lists moved it past the child.
+                count(f"order_{direction}")
+    return reasons
 
 
 def previous_cutoff(application: Application, at: dt.datetime) -> dt.datetime | None:
@@ -284,47 +330,45 @@ def position_report(*, application: Application, at: dt.datetime | None = None) 
 
 def position_report_ranked(*, application: Application, at: dt.datetime) -> PositionReport:
     """The report from two rankings of the whole market: the definition the fast one is tested against."""
-    from placement.models import Privilege, Referral
+    from placement.models import Referral
 
     then_at = previous_cutoff(application, at)
-    now, ahead_now = _ahead(application, at)
+    standing_now = _standing(application, at)
+    mine_now = standing_now.get(application.pk)
+    now = mine_now[1] if mine_now else None
     if then_at is None:
         return PositionReport(now=now, then=None, then_at=None, reasons={})
-    then, ahead_then = _ahead(application, then_at)
-    reasons: dict[str, int] = {}
-
-    def count(code: str) -> None:
-        reasons[code] = reasons.get(code, 0) + 1
-
-    gone, came = ahead_then - ahead_now, ahead_now - ahead_then
+    standing_then = _standing(application, then_at)
+    mine_then = standing_then.get(application.pk)
+    then = mine_then[1] if mine_then else None
+    gone: set[int] = set()
+    came: set[int] = set()
+    if mine_now and mine_then:
+        ahead_then = {pk for pk, (_tier, position) in standing_then.items() if position < then}
+        ahead_now = {pk for pk, (_tier, position) in standing_now.items() if position < now}
+        gone, came = ahead_then - ahead_now, ahead_now - ahead_then
     placed = set(
-        Referral.objects.filter(application_id__in=gone, issued_at__gt=then_at).values_list("application_id", flat=True)
+        Referral.objects.filter(application_id__in=gone | came, issued_at__gt=then_at).values_list(
+            "application_id", flat=True
+        )
     )
-    closed = set(
-        Application.objects.filter(pk__in=gone, closed_at__gt=then_at)
-        .exclude(pk__in=placed)
-        .values_list("pk", flat=True)
+    filed_after = set(Application.objects.filter(pk__in=gone | came, filed_at__gt=then_at).values_list("pk", flat=True))
+
+    def moved(pk: int) -> Moved:
+        return Moved(
+            tier_then=standing_then[pk][0] if pk in standing_then else None,
+            tier_now=standing_now[pk][0] if pk in standing_now else None,
+            placed=pk in placed,
+            filed_after=pk in filed_after,
+        )
+
+    reasons = reasons_since(
+        tier_then=mine_then[0] if mine_then else None,
+        tier_now=mine_now[0] if mine_now else None,
+        filed_after=application.filed_at > then_at,
+        gone=[moved(pk) for pk in gone],
+        came=[moved(pk) for pk in came],
     )
-    for pk in gone:
-        count("placed" if pk in placed else "removed" if pk in closed else "privilege_removed")
-    # The privilege that explains an arrival is the latest claimed one (ties: the latest row).
-    privileges = {}
-    for row in (
-        Privilege.objects.filter(application_id__in=came)
-        .order_by("claimed_at", "pk")
-        .values("application_id", "claimed_at", "category__tier")
-    ):
-        privileges[row["application_id"]] = row
-    filed_after = set(Application.objects.filter(pk__in=came, filed_at__gt=then_at).values_list("pk", flat=True))
-    for pk in came:
-        privilege = privileges.get(pk)
-        if pk in filed_after:
-            tier = privilege["category__tier"] if privilege else "first"
-            count("new_extraordinary" if tier == "extraordinary" else "new_privileged")
-        elif privilege and privilege["claimed_at"] > then_at:
-            count("privilege_granted")
-        else:
-            count("returned")
     return PositionReport(now=now, then=then, then_at=then_at, reasons=reasons)
 
 

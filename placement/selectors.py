@@ -4,7 +4,7 @@ from django.db.models import Max
 
 from accounts.models import RepresentativeLink
 from indigo import clock
-from placement.models import Application, Child, Referral, SummerWindow
+from placement.models import Application, Child, PrivilegeCategoryChange, Referral, SummerWindow
 from placement.queue import priority_turn
 from vacancies.access import stage_at
 from vacancies.models import City, Seat
@@ -20,6 +20,15 @@ def summer_schedule(*, city: City, year: int | None = None) -> list[SummerWindow
         SummerWindow.objects.filter(city=city, year=year)
         .prefetch_related("kindergarten_changes__kindergarten")
         .order_by("priority_start", "-cohort")
+    )
+
+
+def privilege_category_log(*, city: City | None, limit: int = 50) -> list[PrivilegeCategoryChange]:
+    """The public log of privilege categories taken out of the queue (R-Q-2), newest first."""
+    if city is None:
+        return []
+    return list(
+        PrivilegeCategoryChange.objects.filter(city=city).select_related("category").order_by("-at", "-pk")[:limit]
     )
 
 

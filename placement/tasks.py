@@ -149,3 +149,20 @@ def prepare_positions(city_id: int, cutoff: str) -> int:
 
     city = City.objects.get(pk=city_id)
     return position_queues_prepare(city=city, cutoff=dt.datetime.fromisoformat(cutoff))
+
+
+@shared_task(name="placement.tasks.refresh_waits")
+def refresh_waits(city_id: int, cutoff: str) -> int:
+    """After a protocol (issue 16): every market's expected-wait history and the kindergartens' release
+    figures into the cache, then the parents' wait alerts. Safe to run twice: each alert occasion is
+    recorded once (WaitAlertNotice) before its message is queued."""
+    from placement.services.wait_alerts import wait_alerts_notify
+    from placement.wait import wait_histories_refresh
+    from vacancies.release_stats import release_stats
+
+    city = City.objects.get(pk=city_id)
+    at = dt.datetime.fromisoformat(cutoff)
+    markets = wait_histories_refresh(city=city, at=at)
+    release_stats(city=city, at=at)
+    wait_alerts_notify(city=city, at=at)
+    return markets

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from placement import views
+from placement import views, wait_views
 
 urlpatterns = [
     path("cabinet/", views.cabinet, name="cabinet"),
@@ -8,6 +8,7 @@ urlpatterns = [
     path("cabinet/applications/<int:application_id>/withdraw/", views.withdraw, name="application-withdraw"),
     path("cabinet/applications/<int:application_id>/claim/<int:seat_id>/", views.claim, name="claim"),
     path("cabinet/referrals/<int:referral_id>/", views.referral, name="referral"),
+    path("cabinet/applications/<int:application_id>/wait-alerts/", wait_views.wait_alerts, name="wait-alerts"),
     path("cabinet/referrals/<int:referral_id>/refuse/", views.referral_refuse_by_parent, name="referral-refuse"),
     path("referrals/verify/<str:token>/", views.referral_verify, name="referral-verify"),
     path("staff/kindergartens/<int:kindergarten_id>/referrals/", views.staff_referrals, name="staff-referrals"),

@@ -3,22 +3,26 @@
 import datetime as dt
 
 import segno
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.ratelimit import rate_limited
-from accounts.scoping import can_manage_city, can_manage_kindergarten
+from accounts.scoping import can_manage_kindergarten
 from indigo import clock
 from indigo.choices import GroupType, Language
+from indigo.confirm import Confirmation, confirm_page, confirmed
 from indigo.errors import ServiceError
+from indigo.forms import date_parse
+from indigo.inputs import query_int, query_int_list
 from placement.models import Application, Child, PrivilegeCategory, Referral
 from placement.queue import Market, position_report, queue_ordered
 from placement.selectors import children_of, claimable_seats
@@ -30,7 +34,8 @@ from placement.services import (
     seat_claim,
 )
 from placement.services.applications import application_file, application_withdraw
-from placement.services.claims import CLAIM_RATE, claim_applications
+from placement.services.claims import CLAIM_RATE, claim_applications, referral_enrol_by
+from vacancies.department_views import department_page
 from vacancies.models import City, Kindergarten, Seat
 from vacancies.selectors import city_default
 
@@ -81,7 +86,30 @@ def _reason_texts(reasons: dict[str, int]) -> list[str]:
             "%(n)s children came back to the queue (a referral expired or was refused)",
             n,
         ),
+        "new_general": lambda n: ngettext(
+            "%(n)s new applicant of the general list (the lists take turns)",
+            "%(n)s new applicants of the general list (the lists take turns)",
+            n,
+        ),
+        "order_behind": lambda n: ngettext(
+            "%(n)s child of the other list now comes after yours: the lists take turns and yours moved up",
+            "%(n)s children of the other list now come after yours: the lists take turns and yours moved up",
+            n,
+        ),
+        "order_ahead": lambda n: ngettext(
+            "%(n)s child of the other list now comes before yours: the lists take turns",
+            "%(n)s children of the other list now come before yours: the lists take turns",
+            n,
+        ),
+        "own_returned": lambda n: _("Your child's referral ended; the child is back in its place in the queue."),
+        "own_privilege_granted": lambda n: _(
+            "Your child's privilege now counts: the child moved to a list served earlier."
+        ),
+        "own_privilege_removed": lambda n: _(
+            "Your child's privilege no longer counts: the child moved to a list served later."
+        ),
     }
+    # Only the reasons the report found: each names something that did happen (placement.queue.reasons_since).
     return [labels[code](n) % {"n": n} for code, n in sorted(reasons.items()) if code in labels]
 
 
@@ -112,12 +140,14 @@ def cabinet(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
 @rate_limited("claim", CLAIM_RATE)
 def claim(request: HttpRequest, application_id: int, seat_id: int) -> HttpResponse:
     applications = [a for a in claim_applications([application_id], request.user) if a.claimant_verified]
     if not applications:
         raise Http404
+    if not confirmed(request):
+        seat = get_object_or_404(Seat.objects.select_related("group__kindergarten__district"), pk=seat_id)
+        return confirm_page(request, _claim_confirmation(applications[0], seat), city=applications[0].city)
     try:
         referral = seat_claim(seat=Seat(pk=seat_id), application=applications[0], by=request.user, request=request)
     except ServiceError as error:
@@ -125,6 +155,44 @@ def claim(request: HttpRequest, application_id: int, seat_id: int) -> HttpRespon
         return redirect("cabinet")
     messages.success(request, _("Referral %(number)s issued.") % {"number": referral.number})
     return redirect("referral", referral_id=referral.pk)
+
+
+def _claim_confirmation(application: Application, seat: Seat) -> Confirmation:
+    city = application.city
+    group = seat.group
+    kindergarten = group.kindergarten
+    enrol_by = referral_enrol_by(city=city, at=clock.now())
+    place = f"{kindergarten.name}, {group.name}"
+    return Confirmation(
+        title=_("Claim this seat?"),
+        facts=[
+            (_("Child"), application.child.full_name),
+            (_("Kindergarten"), kindergarten.name),
+            (_("Group"), group.name),
+            (_("Application"), application.reference),
+        ],
+        consequences=[
+            _("The child gets a referral to %(place)s at once.") % {"place": place},
+            ngettext(
+                "The referral is valid %(n)s working day: enrol the child at the kindergarten by %(day)s.",
+                "The referral is valid %(n)s working days: enrol the child at the kindergarten by %(day)s.",
+                city.referral_valid_working_days,
+            )
+            % {"n": city.referral_valid_working_days, "day": date_format(enrol_by)},
+            _("While the referral is active you cannot claim another seat for this child."),
+            ngettext(
+                "If the child is not enrolled in time or you refuse, the seat goes back and the child cannot "
+                "claim for %(n)s day; then it keeps its old place in the queue.",
+                "If the child is not enrolled in time or you refuse, the seat goes back and the child cannot "
+                "claim for %(n)s days; then it keeps its old place in the queue.",
+                city.stop_list_days,
+            )
+            % {"n": city.stop_list_days},
+        ],
+        button=_("Yes, claim the seat"),
+        cancel_url=reverse("cabinet"),
+        danger=False,
+    )
 
 
 def _qr_svg(url: str) -> str:
@@ -149,9 +217,10 @@ def referral(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def referral_refuse_by_parent(request: HttpRequest, referral_id: int) -> HttpResponse:
     referral = _my_referral(request.user, referral_id)
+    if not confirmed(request):
+        return confirm_page(request, _refuse_confirmation(referral), city=referral.application.city)
     try:
         referral_refuse(referral=referral, reason="refused by the family", by=request.user, request=request)
     except ServiceError as error:
@@ -159,6 +228,34 @@ def referral_refuse_by_parent(request: HttpRequest, referral_id: int) -> HttpRes
     else:
         messages.success(request, _("The referral is refused; the seat goes back to the queue."))
     return redirect("cabinet")
+
+
+def _refuse_confirmation(referral: Referral, *, cancel_url: str = "", ask_reason: bool = False) -> Confirmation:
+    city = referral.application.city
+    kindergarten = referral.seat.group.kindergarten
+    return Confirmation(
+        title=_("Refuse this referral?"),
+        facts=[
+            (_("Referral"), referral.number),
+            (_("Child"), referral.child.full_name),
+            (_("Kindergarten"), kindergarten.name),
+            (_("Group"), referral.seat.group.name),
+        ],
+        consequences=[
+            _("The referral ends now and cannot be restored; the seat goes back to the next protocol."),
+            ngettext(
+                "The child cannot claim a seat for %(n)s day (the stop-list).",
+                "The child cannot claim a seat for %(n)s days (the stop-list).",
+                city.stop_list_days,
+            )
+            % {"n": city.stop_list_days},
+            _("After that the child keeps its old place in the queue."),
+        ],
+        button=_("Yes, refuse the referral"),
+        cancel_url=cancel_url or reverse("referral", kwargs={"referral_id": referral.pk}),
+        hidden={"action": "refuse"} if ask_reason else {},
+        ask={"name": "reason", "label": _("Reason"), "value": "", "maxlength": 300} if ask_reason else None,
+    )
 
 
 @login_required
@@ -171,14 +268,13 @@ def apply(request: HttpRequest, child_id: int) -> HttpResponse:
     kindergartens = Kindergarten.objects.filter(city=city, is_active=True).order_by("number", "name_ru")
     form = request.POST if request.method == "POST" else {}
     if request.method == "POST":
-        try:
-            desired = dt.date.fromisoformat(form.get("desired_start", ""))
-        except ValueError:
-            messages.error(request, _("Give the desired start date as a date."))
+        desired = date_parse(form.get("desired_start", ""))
+        if desired is None:
+            messages.error(request, _("Give the desired start date as dd.mm.yyyy, e.g. 01.09.2025."))
         else:
-            preferred_ids = [int(v) for v in request.POST.getlist("preferred") if v.isdigit()]
-            category_id = form.get("privilege", "")
-            category = categories.filter(pk=int(category_id)).first() if category_id.isdigit() else None
+            preferred_ids = query_int_list(request.POST, "preferred")
+            category_id = query_int(form, "privilege")
+            category = categories.filter(pk=category_id).first() if category_id else None
             try:
                 application_file(
                     by=request.user,
@@ -205,15 +301,31 @@ def apply(request: HttpRequest, child_id: int) -> HttpResponse:
         "form": form,
         "languages": Language.choices,
         "group_types": GroupType.choices,
-        "selected": [int(v) for v in request.POST.getlist("preferred") if v.isdigit()],
+        "selected": query_int_list(request.POST, "preferred"),
     }
     return render(request, "placement/apply.html", context)
 
 
 @login_required
-@require_POST
 def withdraw(request: HttpRequest, application_id: int) -> HttpResponse:
     application = _my_application(request.user, application_id)
+    if not confirmed(request):
+        confirmation = Confirmation(
+            title=_("Withdraw the application?"),
+            facts=[
+                (_("Child"), application.child.full_name),
+                (_("Application"), application.reference),
+                (_("Filed"), date_format(clock.local_date(application.filed_at))),
+            ],
+            consequences=[
+                _("The child leaves the queue and loses its place."),
+                _("A new application later starts at the end of the queue, from the day it is filed."),
+                _("Seats open now can no longer be claimed for this child."),
+            ],
+            button=_("Yes, withdraw the application"),
+            cancel_url=reverse("cabinet"),
+        )
+        return confirm_page(request, confirmation, city=application.city)
     try:
         application_withdraw(application=application, by=request.user, request=request)
     except ServiceError as error:
@@ -240,6 +352,11 @@ def referral_verify(request: HttpRequest, token: str) -> HttpResponse:
                 referral_enrol(referral=referral, by=request.user, request=request)
                 messages.success(request, _("Enrolment confirmed; the application is closed as placed."))
             elif action == "refuse":
+                if not confirmed(request):
+                    cancel_url = reverse("referral-verify", kwargs={"token": token})
+                    confirmation = _refuse_confirmation(referral, cancel_url=cancel_url, ask_reason=True)
+                    confirmation.ask["value"] = request.POST.get("reason", "")
+                    return confirm_page(request, confirmation, city=kindergarten.city)
                 referral_refuse(
                     referral=referral,
                     reason=request.POST.get("reason", "") or "refused",
@@ -248,11 +365,13 @@ def referral_verify(request: HttpRequest, token: str) -> HttpResponse:
                 )
                 messages.success(request, _("Refusal recorded; the seat goes back to the next protocol."))
             elif action == "extend":
-                until = dt.date.fromisoformat(request.POST.get("until", ""))
+                until = date_parse(request.POST.get("until", ""))
+                if until is None:
+                    raise ValueError("not a date")
                 referral_extend(referral=referral, until=until, by=request.user, request=request)
                 messages.success(request, _("The referral is extended."))
         except ValueError:
-            messages.error(request, _("Give the new last day as a date."))
+            messages.error(request, _("Give the new last day as dd.mm.yyyy, e.g. 15.06.2024."))
         except ServiceError as error:
             messages.error(request, error.detail)
         return redirect("referral-verify", token=token)
@@ -288,12 +407,35 @@ def staff_referrals(request: HttpRequest, kindergarten_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def staff_departure(request: HttpRequest, referral_id: int) -> HttpResponse:
-    referral = get_object_or_404(Referral.objects.select_related("seat__group__kindergarten"), pk=referral_id)
+    referral = get_object_or_404(
+        Referral.objects.select_related("seat__group__kindergarten__city", "child"), pk=referral_id
+    )
     kindergarten = referral.seat.group.kindergarten
     if not can_manage_kindergarten(request.user, kindergarten):
         raise PermissionDenied
+    if not confirmed(request):
+        confirmation = Confirmation(
+            title=_("Record the child's departure?"),
+            facts=[
+                (_("Child"), referral.child.full_name),
+                (_("Group"), referral.seat.group.name),
+                (_("Referral"), referral.number),
+            ],
+            consequences=[
+                _("The child's enrolment ends and cannot be restored; the application stays closed."),
+                _("The group gets a free place, which you can then release on the seat desk."),
+            ],
+            button=_("Yes, record the departure"),
+            cancel_url=reverse("staff-referrals", kwargs={"kindergarten_id": kindergarten.pk}),
+            ask={
+                "name": "reason",
+                "label": _("Reason"),
+                "value": request.POST.get("reason") or request.GET.get("reason", ""),
+                "maxlength": 300,
+            },
+        )
+        return confirm_page(request, confirmation, city=kindergarten.city)
     try:
         referral_departure(referral=referral, reason=request.POST.get("reason", ""), by=request.user, request=request)
     except ServiceError as error:
@@ -303,18 +445,32 @@ def staff_departure(request: HttpRequest, referral_id: int) -> HttpResponse:
     return redirect("staff-referrals", kindergarten_id=kindergarten.pk)
 
 
-@login_required
-def department_queue(request: HttpRequest, city_slug: str) -> HttpResponse:
+class QueueFilterForm(forms.Form):
+    """Which market of the city's queue to show; a bad choice is said on the form, never a 400."""
+
+    cohort = forms.TypedChoiceField(label=gettext_lazy("Birth year"), coerce=int)
+    language = forms.ChoiceField(label=gettext_lazy("Language"), choices=Language.choices)
+    group_type = forms.ChoiceField(label=gettext_lazy("Group type"), choices=GroupType.choices)
+
+    def __init__(self, *args, city: City, **kwargs):
+        super().__init__(*args, **kwargs)
+        cohorts = (
+            Application.objects.filter(city=city, state=Application.State.ACTIVE)
+            .values_list("cohort", flat=True)
+            .distinct()
+            .order_by("-cohort")
+        )
+        self.fields["cohort"].choices = [("", gettext_lazy("— choose a birth year —")), *((c, c) for c in cohorts)]
+
+
+@department_page
+def department_queue(request: HttpRequest, city: City) -> HttpResponse:
     """R-Q-2 for the education department: one market's whole queue in order, for the officer's city."""
-    city = get_object_or_404(City, slug=city_slug)
-    if not can_manage_city(request.user, city):
-        raise PermissionDenied
-    cohort = request.GET.get("cohort", "")
-    language = request.GET.get("language", "kk")
-    group_type = request.GET.get("group_type", "general")
+    form = QueueFilterForm(request.GET or None, city=city, initial={"language": "kk", "group_type": "general"})
     rows = []
-    if cohort.isdigit() and language in Language.values and group_type in GroupType.values:
-        market = Market(city.pk, int(cohort), language, group_type)
+    if form.is_valid():
+        data = form.cleaned_data
+        market = Market(city.pk, data["cohort"], data["language"], data["group_type"])
         ordered = queue_ordered(market=market, city=city, limit=500)
         applications = Application.objects.in_bulk([pk for pk, _tier, _pos in ordered])
         children = Child.objects.in_bulk([a.child_id for a in applications.values()])
@@ -329,13 +485,5 @@ def department_queue(request: HttpRequest, city_slug: str) -> HttpResponse:
                     "tier": tiers[tier],
                 }
             )
-    context = {
-        "city": city,
-        "rows": rows,
-        "cohort": cohort,
-        "language": language,
-        "group_type": group_type,
-        "languages": Language.choices,
-        "group_types": GroupType.choices,
-    }
+    context = {"city": city, "section": "queue", "form": form, "rows": rows}
     return render(request, "placement/department_queue.html", context)

@@ -73,12 +73,11 @@ class WindowPlanner:
     def _regular_window(self) -> AccessWindow:
         """R-S-2: priority from publication for N working (or calendar) days after its day."""
         city = self.city
-        if city.priority_window_unit == City.WindowUnit.WORKING_DAYS:
-            last_day = self.calendar.add_working_days(self.publication_day, city.priority_window_length)
-            general_day = self.calendar.next_working_day(last_day)
-        else:
-            last_day = self.publication_day + dt.timedelta(days=city.priority_window_length)
-            general_day = last_day + dt.timedelta(days=1)
+        # R-S-4: days of the August pause do not count, so a seat published late in July keeps the
+        # rest of its priority access after the pause, and general access opens after it too.
+        working = city.priority_window_unit == City.WindowUnit.WORKING_DAYS
+        last_day = self.calendar.add_window_days(self.publication_day, city.priority_window_length, working=working)
+        general_day = self.calendar.add_window_days(last_day, 1, working=working)
         return AccessWindow(self.published_at, last_day, at_local(general_day, MIDNIGHT))
 
     def window_for(self, *, kindergarten_id: int, cohort: int) -> AccessWindow:
@@ -100,17 +99,27 @@ def next_cutoff(city: City, moment: dt.datetime) -> dt.datetime:
     return candidate if candidate >= moment else at_local(local.date() + dt.timedelta(days=1), city.publication_time)
 
 
-def cutoffs_between(city: City, after: dt.datetime | None, until: dt.datetime) -> list[dt.datetime]:
-    """Every publication moment in (after, until]; only the latest one when nothing was ever published."""
+def cutoffs_between(
+    city: City, after: dt.datetime | None, until: dt.datetime, *, first_change: dt.datetime | None = None
+) -> list[dt.datetime]:
+    """Every publication moment in (after, until].
+
+    With no protocol yet (`after` None), from the first publication moment at or after the city's first
+    change (R-P-2: days missed before a city's first protocol are caught up like any others), or only the
+    latest one when nothing has happened yet.
+    """
     latest = next_cutoff(city, until)
     if latest > until:
         latest = at_local(local_date(latest) - dt.timedelta(days=1), city.publication_time)
     if after is None:
-        return [latest]
+        if first_change is None or first_change > latest:
+            return [latest]
+        day = local_date(next_cutoff(city, first_change))
+    else:
+        day = local_date(after)
     cutoffs = []
-    day = local_date(after)
     while (cutoff := at_local(day, city.publication_time)) <= until:
-        if cutoff > after:
+        if after is None or cutoff > after:
             cutoffs.append(cutoff)
         day += dt.timedelta(days=1)
     return cutoffs

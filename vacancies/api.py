@@ -4,6 +4,7 @@ import functools
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -15,6 +16,7 @@ from rest_framework.views import APIView
 from indigo import clock
 from indigo.api import CSVRenderer
 from indigo.choices import GroupType, Language
+from indigo.db_router import public_read
 from vacancies.access import Stage
 from vacancies.models import City, Group, Protocol, Seat
 from vacancies.protocol import protocol_csv, protocol_document
@@ -95,6 +97,7 @@ class SeatOutput(serializers.ModelSerializer):
         return {name: self.fields[name] for name in ("published_at", "priority_from", "priority_until", "general_from")}
 
 
+@method_decorator(public_read, name="get")
 class RegistryApi(APIView):
     permission_classes = [AllowAny]
 
@@ -183,6 +186,7 @@ class ProtocolOutput(serializers.ModelSerializer):
         ]
 
 
+@method_decorator(public_read, name="get")
 class ProtocolListApi(APIView):
     permission_classes = [AllowAny]
 
@@ -196,6 +200,7 @@ class ProtocolListApi(APIView):
         return paginator.get_paginated_response(ProtocolOutput(page, many=True).data)
 
 
+@method_decorator(public_read, name="get")
 class ProtocolDetailApi(APIView):
     """One protocol as its verifiable JSON document, or as CSV with ?format=csv."""
 

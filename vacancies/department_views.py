@@ -8,7 +8,6 @@ a ServiceError becomes a message on the re-rendered page, with the input kept.
 import calendar
 import datetime as dt
 import functools
-import re
 
 import holidays
 from django import forms
@@ -17,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, Subquery, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,7 +28,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.scoping import can_manage_city, is_admin, officer_city_id
 from indigo import clock
+from indigo.confirm import Confirmation, confirm_page, confirmed
 from indigo.errors import ServiceError
+from indigo.forms import date_field, empty_choices_label
+from indigo.inputs import query_date, query_int
 from indigo.workdays import WorkingCalendar, is_national_working_day
 from placement.models import Privilege, Referral, ScheduleLogEntry, SummerWindow, SummerWindowChange
 from placement.services.privileges import privilege_confirm, privilege_reject
@@ -53,7 +55,7 @@ REASON_WIDGET = forms.TextInput(attrs={"maxlength": 300, "autocomplete": "off"})
 
 
 def _date_field(label):
-    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    return date_field(label=label)
 
 
 def department_page(view):
@@ -73,8 +75,8 @@ def department_page(view):
 
 
 def _year_param(request: HttpRequest, default: int) -> int:
-    value = request.GET.get("year", "")
-    return int(value) if re.fullmatch(r"20\d\d", value) else default
+    year = query_int(request.GET, "year")
+    return year if year is not None and 2000 <= year <= 2099 else default
 
 
 def _account_flag_model():
@@ -95,11 +97,20 @@ def department_home(request: HttpRequest) -> HttpResponse:
     return render(request, "department/home.html", {"cities": City.objects.order_by("name_ru")})
 
 
+def season_end(city: City, year: int) -> dt.date:
+    """The last day a year's summer schedule still decides anything: its latest general access date
+    (kindergartens' own dates included), or the end of the August pause when it has no dates yet."""
+    latest = SummerWindow.objects.filter(city=city, year=year).aggregate(
+        window=Max("general_date"), change=Max("kindergarten_changes__general_date")
+    )
+    dates = [day for day in latest.values() if day is not None]
+    return max(dates) if dates else dt.date.fromisoformat(f"{year}-{city.august_pause_end}")
+
+
 def _schedule_year(city: City) -> int:
-    """This year if it has a schedule, else the latest year that has one, else this year."""
-    this_year = clock.local_today().year
-    years = set(SummerWindow.objects.filter(city=city).values_list("year", flat=True).distinct())
-    return this_year if this_year in years or not years else max(years)
+    """The season being prepared or run (issue 12): this year's until it has ended, then next year's."""
+    today = clock.local_today()
+    return today.year if today <= season_end(city, today.year) else today.year + 1
 
 
 @department_page
@@ -154,6 +165,7 @@ class ChangeForm(WindowForm):
         self.fields["cohort"] = forms.TypedChoiceField(
             label=gettext_lazy("Born in"), choices=[(c, c) for c in cohorts], coerce=int
         )
+        empty_choices_label(self, kindergarten=gettext_lazy("— choose a kindergarten —"))
 
 
 class ReasonForm(forms.Form):
@@ -221,6 +233,7 @@ def _schedule_context(request, city: City, year: int, *, bound: dict | None = No
         "change_form": bound.get(("change",)) or ChangeForm(city=city, cohorts=cohorts, auto_id="id_change_%s"),
         "log": schedule_log_rows(log),
         "season_start": dt.date.fromisoformat(f"{year}-{city.recruitment_season_start}"),
+        "season_ended": season_end(city, year) < clock.local_today(),
         "pause_start": dt.date.fromisoformat(f"{year}-{city.august_pause_start}"),
     }
 
@@ -230,14 +243,19 @@ def schedule_page(request: HttpRequest, city: City) -> HttpResponse:
     year = _year_param(request, _schedule_year(city))
     if request.method != "POST":
         return render(request, "department/schedule.html", _schedule_context(request, city, year))
+    ended = season_end(city, year)
+    if ended < clock.local_today() and not confirmed(request):
+        return _ended_season_confirmation(request, city, year, ended)
     action = request.POST.get("action")
     cohorts = list(SummerWindow.objects.filter(city=city, year=year).values_list("cohort", flat=True))
+    # Read before the try below: a bad number is a 400 (indigo/inputs.py), not a service refusal.
+    key = "new" if request.POST.get("slot", "new") == "new" else query_int(request.POST, "slot")
+    change_pk = query_int(request.POST, "change") or 0
     try:
         if action == "window":
-            key = request.POST.get("slot", "new")
             prefix = "id_new_%s" if key == "new" else f"id_w{key}_%s"
             form = WindowForm(request.POST, auto_id=prefix)
-            slot = ("window", int(key) if key.isdigit() else "new")
+            slot = ("window", key)
             if not form.is_valid():
                 return _schedule_invalid(request, city, year, slot, form)
             summer_window_save(
@@ -276,7 +294,7 @@ def schedule_page(request: HttpRequest, city: City) -> HttpResponse:
         elif action == "change_delete":
             change = get_object_or_404(
                 SummerWindowChange.objects.select_related("window__city", "kindergarten"),
-                pk=request.POST.get("change") if str(request.POST.get("change", "")).isdigit() else 0,
+                pk=change_pk,
                 window__city=city,
             )
             form = ReasonForm(request.POST, auto_id=f"id_d{change.pk}_%s")
@@ -295,6 +313,25 @@ def schedule_page(request: HttpRequest, city: City) -> HttpResponse:
             request, "department/schedule.html", _schedule_context(request, city, year, bound={slot: form}), status=400
         )
     return redirect(f"{reverse('department-schedule', kwargs={'city_slug': city.slug})}?year={year}")
+
+
+def _ended_season_confirmation(request, city: City, year: int, ended: dt.date) -> HttpResponse:
+    """A season that has ended is history; a change to it is asked for first (issue 12)."""
+    carried = {key: value for key, value in request.POST.items() if key not in ("csrfmiddlewaretoken", "confirmed")}
+    confirmation = Confirmation(
+        title=_("Change the %(year)s schedule, which has ended?") % {"year": year},
+        facts=[(_("Season"), str(year)), (_("Ended"), formats.date_format(ended))],
+        consequences=[
+            _("The %(year)s summer recruitment ended on %(day)s: its dates no longer open any seat.")
+            % {"year": year, "day": formats.date_format(ended)},
+            _("The change is written into the public schedule's log and the next protocol, as every change is."),
+            _("To plan the coming summer, open the %(next)s schedule instead.") % {"next": _schedule_year(city)},
+        ],
+        button=_("Yes, change the ended season"),
+        cancel_url=f"{reverse('department-schedule', kwargs={'city_slug': city.slug})}?year={year}",
+        hidden=carried,
+    )
+    return confirm_page(request, confirmation, city=city)
 
 
 def _schedule_invalid(request, city, year, slot, form) -> HttpResponse:
@@ -380,6 +417,7 @@ def calendar_page(request: HttpRequest, city: City) -> HttpResponse:
         return render(request, "department/calendar.html", _calendar_context(city, year))
     action = request.POST.get("action")
     form, remove_forms = None, {}
+    override_pk = query_int(request.POST, "override") or 0
     try:
         if action == "add":
             form = OverrideForm(request.POST, auto_id="id_override_%s")
@@ -399,7 +437,7 @@ def calendar_page(request: HttpRequest, city: City) -> HttpResponse:
         elif action == "remove":
             override = get_object_or_404(
                 CalendarOverride,
-                pk=request.POST.get("override") if str(request.POST.get("override", "")).isdigit() else 0,
+                pk=override_pk,
                 city=city,
             )
             remove_form = ReasonForm(request.POST, auto_id=f"id_r{override.pk}_%s")
@@ -440,6 +478,10 @@ class CitySettingsForm(forms.ModelForm):
         fields = list(SETTING_FIELDS)
         labels = SETTING_LABELS
         widgets = {"publication_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        empty_choices_label(self)
 
 
 SETTING_GROUPS = (
@@ -539,6 +581,7 @@ class KindergartenForm(forms.ModelForm):
     def __init__(self, *args, city: City, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["district"].queryset = city.districts.all()
+        empty_choices_label(self, district=gettext_lazy("— choose a district —"))
 
 
 class GroupForm(forms.ModelForm):
@@ -555,15 +598,19 @@ class GroupForm(forms.ModelForm):
         }
         help_texts = {"cohort": ""}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        empty_choices_label(self)
+
 
 @department_page
 def kindergartens_page(request: HttpRequest, city: City) -> HttpResponse:
     kindergartens = Kindergarten.objects.filter(city=city).select_related("district")
-    district = request.GET.get("district", "")
+    district = query_int(request.GET, "district")
     ownership = request.GET.get("ownership", "")
     query = request.GET.get("q", "").strip()
-    if district.isdigit():
-        kindergartens = kindergartens.filter(district_id=int(district))
+    if district is not None:
+        kindergartens = kindergartens.filter(district_id=district)
     if ownership in Kindergarten.Ownership.values:
         kindergartens = kindergartens.filter(ownership=ownership)
     if query:
@@ -578,7 +625,7 @@ def kindergartens_page(request: HttpRequest, city: City) -> HttpResponse:
         "kindergartens": kindergartens,
         "districts": city.districts.all(),
         "ownerships": Kindergarten.Ownership.choices,
-        "filters": {"district": district, "ownership": ownership, "q": query},
+        "filters": {"district": "" if district is None else str(district), "ownership": ownership, "q": query},
     }
     return render(request, "department/kindergartens.html", context)
 
@@ -646,8 +693,7 @@ def kindergarten_page(request: HttpRequest, city: City, kindergarten_id: int | N
     if action in ("group", "new_group"):
         group = None
         if action == "group":
-            group_id = request.POST.get("group", "")
-            group = get_object_or_404(Group, pk=int(group_id) if group_id.isdigit() else 0, kindergarten=kindergarten)
+            group = get_object_or_404(Group, pk=query_int(request.POST, "group") or 0, kindergarten=kindergarten)
         stored = Group.objects.get(pk=group.pk) if group else Group(kindergarten=kindergarten)
         auto_id = f"id_g{group.pk}_%s" if group else "id_newgroup_%s"
         group_form = GroupForm(request.POST, instance=stored, auto_id=auto_id)
@@ -695,7 +741,7 @@ def _privilege_row(privilege, city, form=None, working_days=None) -> dict:
     issued = getattr(privilege, "referral_issued_at", None)
     if issued and privilege.state == Privilege.State.PENDING and privilege.category.tier == "extraordinary":
         working_days = working_days or WorkingCalendar(city)
-        deadline = working_days.add_working_days(clock.local_date(issued), city.extraordinary_confirm_working_days)
+        deadline = working_days.add_window_days(clock.local_date(issued), city.extraordinary_confirm_working_days)
     return {"privilege": privilege, "deadline": deadline, "form": form or RejectForm(auto_id=f"id_p{privilege.pk}_%s")}
 
 
@@ -783,11 +829,9 @@ def _display_cell(value, date_format: str, *, label: bool) -> dict:
 
 def _period(request: HttpRequest) -> tuple[Period, bool]:
     default = Period.last_days()
-    try:
-        start = dt.date.fromisoformat(request.GET["from"]) if request.GET.get("from") else default.start
-        end = dt.date.fromisoformat(request.GET["to"]) if request.GET.get("to") else default.end
-    except ValueError:
-        return default, False
+    # A date that is no date, or beyond the years the portal knows, is a 400 (indigo/inputs.py).
+    start = query_date(request.GET, "from") or default.start
+    end = query_date(request.GET, "to") or default.end
     if end < start or (end - start).days >= MAX_DAYS:
         return default, False
     return Period(start, end), True

@@ -291,6 +291,12 @@ class SeatEvent(models.Model):
         verbose_name_plural = _("seat events")
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["seat", "at"], name="seat_event_seat_at_idx")]
+        constraints = [
+            # A seat reaches general access once per publication (general_from is that moment).
+            models.UniqueConstraint(
+                fields=["seat", "at"], condition=Q(kind="general"), name="seat_event_general_once_per_opening"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()} #{self.seat_id}"

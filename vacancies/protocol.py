@@ -6,25 +6,28 @@ hashes in order, so an edited entry is named by its own hash and a removed or re
 one by the protocol's. docs/protocol.md tells how to check a download by hand.
 """
 
-import csv
 import datetime as dt
 import hashlib
 import io
 import json
 
 from django.db import transaction
+from django.db.models import Min
 from django.utils.translation import gettext_lazy as _
 
 from indigo import clock
-from indigo.errors import Conflict
-from placement.models import ScheduleLogEntry
+from indigo.errors import Conflict, ServiceError
+from indigo.spreadsheet import csv_writer
+from placement.models import PrivilegeCategoryChange, ScheduleLogEntry
 from vacancies.access import cutoffs_between
+from vacancies.locking import city_lock, protocol_writers_drain
 from vacancies.models import City, Protocol, ProtocolEntry, Seat, SeatEvent
 from vacancies.services import access_moves_record, seats_publish
 
 FORMAT = "indigo-protocol/1"
 GENERAL_NEXT = "general_next"
 SCHEDULE_CHANGE = "schedule_change"
+PRIVILEGE_CATEGORY_CHANGE = "category_change"
 
 
 def canonical_json(data) -> bytes:
@@ -109,6 +112,22 @@ def _collect_entries(city: City, after: dt.datetime | None, cutoff: dt.datetime)
                 "name_ru": change.kindergarten.name_ru,
             }
         rows.append((change.at, 1, change.pk, SCHEDULE_CHANGE, None, payload))
+    categories = PrivilegeCategoryChange.objects.filter(city=city, at__lte=cutoff)
+    if after is not None:
+        categories = categories.filter(at__gt=after)
+    for change in categories.select_related("category").order_by("at", "pk"):
+        category = change.category
+        payload = {
+            "category": {
+                "code": category.code,
+                "tier": category.tier,
+                "name_kk": category.name_kk,
+                "name_ru": category.name_ru,
+            },
+            "counts_in_queue": change.active,
+            "reason": change.reason,
+        }
+        rows.append((change.at, 3, change.pk, PRIVILEGE_CATEGORY_CHANGE, None, payload))
     # Announcements: seats whose general access opens before the next protocol.
     upcoming = (
         Seat.objects.filter(
@@ -131,13 +150,17 @@ def protocol_publish(*, city: City, cutoff: dt.datetime) -> Protocol:
     """Publish the city's protocol for this cutoff, or return it if it exists (R-P-2).
 
     One transaction: a crash leaves either the whole protocol with its seat changes, or nothing.
+    The cutoff must have passed (protocols_catch_up, which the job and the command use, sees to it):
+    only then are the changes it waits for all the ones that can be stamped up to it.
     """
     from placement.services import referrals_expire_due, referrals_unconfirmed_extraordinary_cancel
 
     day = clock.local_date(cutoff)
+    # Every change stamped up to the cutoff has committed past this line (vacancies/locking.py).
+    protocol_writers_drain(city.pk)
     with transaction.atomic():
         # Serialises publishers of one city: a second run waits here, then finds the protocol.
-        city = City.objects.select_for_update().get(pk=city.pk)
+        city = city_lock(city.pk)
         existing = Protocol.objects.filter(city=city, day=day).first()
         if existing is not None:
             return existing
@@ -177,10 +200,34 @@ def protocol_publish(*, city: City, cutoff: dt.datetime) -> Protocol:
     return protocol
 
 
+def _refuse_future(moment: dt.datetime) -> None:
+    """A protocol closes its day for good: published before its moment has passed, it would leave out
+    every change made between the run and that moment, and no later protocol would take them."""
+    if moment > clock.now():
+        raise ServiceError(
+            "protocol_in_future",
+            _("A protocol can only be published for a moment that has passed; %(moment)s is still to come."),
+            moment=clock.localtime_iso(moment),
+        )
+
+
 def protocols_catch_up(*, city: City, until: dt.datetime) -> list[Protocol]:
     """Publish every protocol due up to `until`, each with its own original cutoff (R-P-2)."""
+    _refuse_future(until)
     last = Protocol.objects.filter(city=city).order_by("-cutoff").values_list("cutoff", flat=True).first()
-    return [protocol_publish(city=city, cutoff=cutoff) for cutoff in cutoffs_between(city, last, until)]
+    first_change = _first_change(city) if last is None else None
+    cutoffs = cutoffs_between(city, last, until, first_change=first_change)
+    return [protocol_publish(city=city, cutoff=cutoff) for cutoff in cutoffs]
+
+
+def _first_change(city: City) -> dt.datetime | None:
+    """The earliest moment anything the protocol lists happened in the city; None if nothing did."""
+    moments = [
+        SeatEvent.objects.filter(seat__group__kindergarten__city=city).aggregate(first=Min("at"))["first"],
+        ScheduleLogEntry.objects.filter(city=city).aggregate(first=Min("at"))["first"],
+        PrivilegeCategoryChange.objects.filter(city=city).aggregate(first=Min("at"))["first"],
+    ]
+    return min((moment for moment in moments if moment is not None), default=None)
 
 
 def protocol_verify(protocol: Protocol, previous: Protocol | None) -> list[str]:
@@ -246,12 +293,22 @@ CSV_COLUMNS = [
     "child",
     "reason",
     "sha256",
+    "payload",
 ]
+# The first row: the header as hashed, and both hashes, as name=value cells (docs/protocol.md).
+CSV_HEADER_FIELDS = ["format", "city", "day", "cutoff", "previous_cutoff", "previous_sha256"]
 
 
 def protocol_csv(protocol: Protocol) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    # Typed text (a kindergarten's name) must not run as a formula in a spreadsheet: a cell beginning
+    # with = + - @ gets a leading apostrophe (indigo/spreadsheet.py); the JSON keeps the text as hashed.
+    writer = csv_writer(buffer)
+    # So that the file alone can be verified: the header the protocol's hash covers (an empty
+    # previous_cutoff stands for none), the hash itself and the previous one; and per entry the
+    # payload as hashed, in canonical JSON. `at` is Astana time with its offset: its UTC form is hashed.
+    header = protocol_header(protocol)
+    writer.writerow([f"{field}={header[field] or ''}" for field in CSV_HEADER_FIELDS] + [f"sha256={protocol.sha256}"])
     writer.writerow(CSV_COLUMNS)
     for entry in protocol.entries.order_by("position"):
         payload = entry.payload
@@ -274,6 +331,7 @@ def protocol_csv(protocol: Protocol) -> str:
                 payload.get("child", ""),
                 payload.get("reason", ""),
                 entry.sha256,
+                canonical_json(payload).decode("utf-8"),
             ]
         )
     return buffer.getvalue()

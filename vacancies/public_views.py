@@ -7,8 +7,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from indigo.choices import Language
+from indigo.db_router import public_read
+from indigo.inputs import query_int
 from placement.models import ScheduleLogEntry, SummerWindow
-from placement.selectors import summer_schedule
+from placement.selectors import privilege_category_log, summer_schedule
 from placement.services.schedule import SummerDates
 from vacancies.models import City, Kindergarten
 from vacancies.selectors import city_default, kindergarten_directory
@@ -38,16 +40,17 @@ def _city() -> City:
 def how_it_works(request: HttpRequest) -> HttpResponse:
     city = city_default()
     # With no city loaded yet the page still explains the rules, with their default values.
-    return render(request, "public/how_it_works.html", {"city": city, "rules": city or City()})
+    context = {"city": city, "rules": city or City(), "category_changes": privilege_category_log(city=city)}
+    return render(request, "public/how_it_works.html", context)
 
 
+@public_read
 def kindergartens(request: HttpRequest) -> HttpResponse:
     city = _city()
-    district = request.GET.get("district", "")
     ownership = request.GET.get("ownership", "")
     language = request.GET.get("language", "")
     filters = {
-        "district_id": int(district) if district.isdigit() else None,
+        "district_id": query_int(request.GET, "district", minimum=0),
         "ownership": ownership if ownership in Kindergarten.Ownership.values else None,
         "language": language if language in Language.values else None,
     }
@@ -62,11 +65,12 @@ def kindergartens(request: HttpRequest) -> HttpResponse:
     return render(request, "public/kindergartens.html", context)
 
 
+@public_read
 def schedule(request: HttpRequest) -> HttpResponse:
     city = _city()
     years = list(SummerWindow.objects.filter(city=city).values_list("year", flat=True).distinct().order_by("-year"))
-    requested = request.GET.get("year", "")
-    year = int(requested) if requested.isdigit() and int(requested) in years else None
+    requested = query_int(request.GET, "year")
+    year = requested if requested in years else None
     if year is None:
         year = SummerWindow.objects.filter(city=city).aggregate(latest=Max("year"))["latest"]
     windows = summer_schedule(city=city, year=year) if year else []

@@ -6,7 +6,6 @@ reference, the child's initials, the access stage, the seat's publication time a
 position at claim time; nothing here reads a child's name or IIN (R-P-4).
 """
 
-import csv
 import dataclasses
 import datetime as dt
 import io
@@ -38,6 +37,7 @@ from django.utils.translation import pgettext_lazy
 from indigo import clock
 from indigo.choices import Language
 from indigo.i18n import localized
+from indigo.spreadsheet import csv_writer, xlsx_cell
 from placement.models import Application, Referral
 from vacancies.models import City, District, Group, Kindergarten, Protocol, Seat, SeatEvent
 
@@ -667,7 +667,7 @@ def _cell(value):
 
 def report_csv(report: Report) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
     writer.writerow([str(column) for column in report.columns])
     for row in report.rows:
         writer.writerow([value.isoformat() if isinstance(value, dt.date) else _cell(value) for value in row])
@@ -677,7 +677,6 @@ def report_csv(report: Report) -> bytes:
 
 def report_xlsx(report: Report, *, title: str) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     workbook = Workbook(write_only=True)
@@ -685,12 +684,12 @@ def report_xlsx(report: Report, *, title: str) -> bytes:
     sheet = workbook.create_sheet(title="".join(c for c in title if c not in "[]:*?/\\")[:31] or report.slug)
     header = []
     for column in report.columns:
-        cell = WriteOnlyCell(sheet, value=str(column))
+        cell = xlsx_cell(sheet, str(column))
         cell.font = Font(bold=True)
         header.append(cell)
     sheet.append(header)
     for row in report.rows:
-        sheet.append([_cell(value) for value in row])
+        sheet.append([xlsx_cell(sheet, _cell(value)) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -4,7 +4,7 @@ import dataclasses
 from collections import defaultdict
 
 from django.conf import settings
-from django.db.models import Case, CharField, Q, Value, When
+from django.db.models import Case, CharField, Count, Q, Value, When
 
 from vacancies.access import Stage
 from vacancies.models import City, Group, Kindergarten, Seat
@@ -121,11 +121,8 @@ class RegistrySeats:
         return list(self._rows.filter(pk__in=self._seats.values("pk")[window]))
 
 
-def registry_seats(*, city: City, filters: RegistryFilters, at) -> RegistrySeats:
-    """Open seats of the vacancy registry; the stage is compared on timestamps at `at` (R-S-2).
-
-    Ordered by kindergarten number, kindergarten, cohort, group, seat (REGISTRY_ORDER).
-    """
+def _registry_open(*, city: City, filters: RegistryFilters, at):
+    """The filtered open seats of the registry, and the stage of a seat at `at` as a SQL expression (R-S-2)."""
     seats = Seat.objects.filter(state=Seat.State.OPEN, group__kindergarten__city=city)
     if filters.district_id:
         seats = seats.filter(group__kindergarten__district_id=filters.district_id)
@@ -144,15 +141,89 @@ def registry_seats(*, city: City, filters: RegistryFilters, at) -> RegistrySeats
     }
     if filters.stage in stage_conditions:
         seats = seats.filter(stage_conditions[filters.stage])
+    stage = Case(
+        *(When(condition, then=Value(stage.value)) for stage, condition in stage_conditions.items()),
+        output_field=CharField(),
+    )
+    return seats, stage
+
+
+def registry_seats(*, city: City, filters: RegistryFilters, at) -> RegistrySeats:
+    """Open seats of the vacancy registry; the stage is compared on timestamps at `at` (R-S-2).
+
+    Ordered by kindergarten number, kindergarten, cohort, group, seat (REGISTRY_ORDER).
+    """
+    seats, stage = _registry_open(city=city, filters=filters, at=at)
     rows = (
-        Seat.objects.annotate(
-            stage=Case(
-                *(When(condition, then=Value(stage.value)) for stage, condition in stage_conditions.items()),
-                output_field=CharField(),
-            )
-        )
+        Seat.objects.annotate(stage=stage)
         .select_related("group__kindergarten__district")
         .only(*REGISTRY_FIELDS)
         .order_by(*REGISTRY_ORDER)
     )
     return RegistrySeats(seats.order_by(*REGISTRY_ORDER), rows)
+
+
+@dataclasses.dataclass(frozen=True)
+class RegistryBatch:
+    """Open seats of one group that share their access times: one row of the registry page."""
+
+    group: Group
+    seats: int
+    stage: str | None
+    priority_from: object
+    priority_until: object
+    general_from: object
+
+
+class RegistryBatches:
+    """The registry page's rows, for Django's paginator: seats released together into one group sit in
+    the same stage with the same dates, so a parent reads "3 seats" once instead of three equal rows."""
+
+    ordered = True
+
+    def __init__(self, batches, seats):
+        self._batches = batches
+        self._seats = seats
+
+    def count(self) -> int:
+        return self._batches.count()
+
+    def seat_count(self) -> int:
+        return self._seats.count()
+
+    def __getitem__(self, window: slice) -> list[RegistryBatch]:
+        if not isinstance(window, slice):
+            raise TypeError("RegistryBatches is read a page at a time")
+        rows = list(self._batches[window])
+        groups = Group.objects.select_related("kindergarten__district").in_bulk({row["group_id"] for row in rows})
+        return [
+            RegistryBatch(
+                group=groups[row["group_id"]],
+                seats=row["seats"],
+                stage=row["stage"],
+                priority_from=row["priority_from"],
+                priority_until=row["priority_until"],
+                general_from=row["general_from"],
+            )
+            for row in rows
+        ]
+
+
+def registry_batches(*, city: City, filters: RegistryFilters, at) -> RegistryBatches:
+    """The registry grouped for people: one row per group and access times, with its number of seats,
+    in the order of registry_seats (kindergarten number, kindergarten, cohort, group), then by opening."""
+    seats, stage = _registry_open(city=city, filters=filters, at=at)
+    batches = (
+        seats.values("group_id", "priority_from", "priority_until", "general_from")
+        .annotate(seats=Count("pk"), stage=stage)
+        .order_by(
+            "group__kindergarten__number",
+            "group__kindergarten_id",
+            "group__cohort",
+            "group_id",
+            "priority_from",
+            "general_from",
+            "priority_until",
+        )
+    )
+    return RegistryBatches(batches, seats)

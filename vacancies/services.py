@@ -16,6 +16,7 @@ from accounts.scoping import can_manage_kindergarten
 from indigo import clock
 from indigo.errors import Conflict, NotAllowed, ServiceError
 from vacancies.access import WindowPlanner
+from vacancies.locking import city_lock, protocol_write_begin
 from vacancies.models import City, Group, Seat, SeatEvent
 
 MAX_RELEASE_AT_ONCE = 200
@@ -42,8 +43,10 @@ def seat_release(*, group: Group, count: int, by=None, at: dt.datetime | None = 
             "invalid_count", _("At most %(limit)s seats can be released at once."), limit=MAX_RELEASE_AT_ONCE
         )
     _require_manager(by, group.kindergarten)
-    at = at or clock.now()
     with transaction.atomic():
+        # Stamped under the city's writer lock, so the protocol of this moment waits for the commit.
+        stamped = protocol_write_begin(group.kindergarten.city_id)
+        at = at or stamped
         # The group row is the lock: two releases for one group cannot both pass the capacity check.
         group = Group.objects.select_for_update().select_related("kindergarten").get(pk=group.pk)
         if not group.is_active:
@@ -81,8 +84,9 @@ def seat_withdraw(*, seat: Seat, reason: str, by=None, at: dt.datetime | None = 
     if len(reason) > 300:
         raise ServiceError("reason_too_long", _("Keep the reason under 300 characters."))
     _require_manager(by, seat.group.kindergarten)
-    at = at or clock.now()
     with transaction.atomic():
+        stamped = protocol_write_begin(seat.group.kindergarten.city_id)
+        at = at or stamped
         # Locked like a claim locks it, so a withdrawal and a claim of one seat never both win.
         locked = Seat.objects.select_for_update().get(pk=seat.pk)
         if locked.state not in WITHDRAWABLE:
@@ -175,16 +179,22 @@ def access_moves_record(*, city: City, until: dt.datetime) -> int:
     """Write a GENERAL_ACCESS event, dated at its general_from, for each open seat that has reached it.
 
     Only a record for the protocol and for notifications: claims judge access from the timestamps.
-    Callers serialise per city (the protocol job locks the city row), so the NOT EXISTS is safe.
+    The city row lock serialises this with the protocol and with itself (two midnight runs at once
+    both found no record and both wrote one), so the NOT EXISTS is safe; the partial unique
+    constraint seat_event_general_once_per_opening is the backstop.
     """
-    already = SeatEvent.objects.filter(
-        seat=OuterRef("pk"), kind=SeatEvent.Kind.GENERAL_ACCESS, at__gte=OuterRef("published_at")
-    )
-    due = (
-        Seat.objects.filter(group__kindergarten__city=city, state=Seat.State.OPEN, general_from__lte=until)
-        .filter(~Exists(already))
-        .values_list("pk", "general_from")
-    )
-    events = [SeatEvent(seat_id=pk, kind=SeatEvent.Kind.GENERAL_ACCESS, at=general_from) for pk, general_from in due]
-    SeatEvent.objects.bulk_create(events)
+    with transaction.atomic():
+        city_lock(city.pk)
+        already = SeatEvent.objects.filter(
+            seat=OuterRef("pk"), kind=SeatEvent.Kind.GENERAL_ACCESS, at__gte=OuterRef("published_at")
+        )
+        due = (
+            Seat.objects.filter(group__kindergarten__city=city, state=Seat.State.OPEN, general_from__lte=until)
+            .filter(~Exists(already))
+            .values_list("pk", "general_from")
+        )
+        events = [
+            SeatEvent(seat_id=pk, kind=SeatEvent.Kind.GENERAL_ACCESS, at=general_from) for pk, general_from in due
+        ]
+        SeatEvent.objects.bulk_create(events)
     return len(events)

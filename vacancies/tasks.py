@@ -6,7 +6,7 @@ import logging
 from celery import shared_task
 
 from indigo import clock
-from placement.tasks import prepare_positions
+from placement.tasks import prepare_positions, refresh_waits
 from vacancies.models import City
 from vacancies.protocol import protocols_catch_up
 from vacancies.services import access_moves_record
@@ -29,6 +29,7 @@ def publish_protocols(at: str | None = None) -> dict:
         if protocols:
             # Once the cutoff has settled (claims stamped just before it have committed).
             prepare_positions.apply_async((city.pk, protocols[-1].cutoff.isoformat()), countdown=90)
+            refresh_waits.delay(city.pk, protocols[-1].cutoff.isoformat())
         log.info("Protocols for %s: %s", city.slug, published[city.slug] or "none due")
     return published
 

@@ -16,11 +16,13 @@ from django.views.decorators.http import require_POST
 from accounts.scoping import can_manage_kindergarten, managed_kindergarten_ids
 from indigo import clock
 from indigo.choices import GroupType, Language
+from indigo.db_router import public_read
 from indigo.errors import ServiceError
+from indigo.inputs import query_int
 from vacancies.access import Stage, stage_at
 from vacancies.models import Group, Kindergarten, Protocol, Seat, SeatEvent
 from vacancies.protocol import GENERAL_NEXT, SCHEDULE_CHANGE
-from vacancies.selectors import RegistryFilters, city_default, registry_seats
+from vacancies.selectors import RegistryFilters, city_default, registry_batches
 from vacancies.services import group_free_places, seat_release, seat_withdraw
 
 REGISTRY_PAGE_SIZE = 50
@@ -35,11 +37,11 @@ def _current_city():
 
 
 def _int_param(request: HttpRequest, name: str) -> int | None:
-    # A hand-edited query string must never cost a 500: a bad number is simply ignored.
-    value = request.GET.get(name, "")
-    return int(value) if value.isdigit() else None
+    # A hand-edited query string must never cost a 500: a bad number is a 400 (indigo/inputs.py).
+    return query_int(request.GET, name, minimum=0)
 
 
+@public_read
 def registry(request: HttpRequest) -> HttpResponse:
     city = _current_city()
     choice = request.GET.get
@@ -51,14 +53,14 @@ def registry(request: HttpRequest) -> HttpResponse:
         group_type=choice("group_type") if choice("group_type") in GroupType.values else None,
         stage=choice("stage") if choice("stage") in (Stage.PRIORITY, Stage.GENERAL, Stage.SCHEDULED) else None,
     )
-    page = Paginator(registry_seats(city=city, filters=filters, at=clock.now()), REGISTRY_PAGE_SIZE).get_page(
-        choice("page")
-    )
+    batches = registry_batches(city=city, filters=filters, at=clock.now())
+    page = Paginator(batches, REGISTRY_PAGE_SIZE).get_page(choice("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "city": city,
         "page": page,
+        "seat_total": batches.seat_count(),
         "filters": filters,
         "querystring": query.urlencode(),
         "districts": city.districts.all(),
@@ -73,12 +75,14 @@ def registry(request: HttpRequest) -> HttpResponse:
     return render(request, "vacancies/registry.html", context)
 
 
+@public_read
 def protocol_archive(request: HttpRequest) -> HttpResponse:
     city = _current_city()
     page = Paginator(Protocol.objects.filter(city=city).order_by("-day"), 60).get_page(request.GET.get("page"))
     return render(request, "vacancies/protocol_archive.html", {"city": city, "page": page})
 
 
+@public_read
 def protocol_detail(request: HttpRequest, day: str) -> HttpResponse:
     city = _current_city()
     try:
@@ -90,6 +94,7 @@ def protocol_detail(request: HttpRequest, day: str) -> HttpResponse:
         **dict(SeatEvent.Kind.choices),
         GENERAL_NEXT: _("moves to general access tonight"),
         SCHEDULE_CHANGE: _("summer schedule changed"),
+        "category_change": _("privilege no longer counts in the queue"),  # protocol.PRIVILEGE_CATEGORY_CHANGE
     }
     language = get_language()
     rows = []
@@ -99,7 +104,7 @@ def protocol_detail(request: HttpRequest, day: str) -> HttpResponse:
         rows.append(
             {
                 "entry": entry,
-                "label": labels.get(entry.kind, entry.kind),
+                "label": _entry_label(labels, entry.kind, payload, language),
                 "kindergarten": kindergarten.get(f"name_{language}") or kindergarten.get("name_ru", ""),
                 "payload": payload,
                 "language": Language(payload["language"]).label if payload.get("language") in Language.values else "",
@@ -108,6 +113,15 @@ def protocol_detail(request: HttpRequest, day: str) -> HttpResponse:
             }
         )
     return render(request, "vacancies/protocol_detail.html", {"city": city, "protocol": protocol, "rows": rows})
+
+
+def _entry_label(labels: dict, kind: str, payload: dict, language: str) -> str:
+    label = labels.get(kind, kind)
+    category = payload.get("category")
+    # A privilege category's change names the category, which no column of the table shows.
+    if isinstance(category, dict):
+        return f"{label}: {category.get(f'name_{language}') or category.get('name_ru', '')}"
+    return label
 
 
 def _parse_moment(text: str | None):

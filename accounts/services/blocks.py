@@ -7,13 +7,13 @@ told after commit, so a rolled-back block tells nobody anything.
 """
 
 import calendar
+import dataclasses
 import datetime as dt
 
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override
 
 from accounts.audit import audit_record
 from accounts.models import AccountBlock, AccountFlag, RepresentativeLink, User
@@ -21,7 +21,7 @@ from accounts.scoping import active_block, can_manage_city, parent_city
 from accounts.services.sessions import sessions_end
 from indigo import clock, senders
 from indigo.errors import Conflict, NotAllowed, ServiceError
-from placement.models import Referral
+from placement.models import Child, Referral
 from placement.services import referral_cancel, referral_terminate
 
 # What the public protocol says about a returned seat: no names, no officer's free text (R-P-4).
@@ -42,7 +42,7 @@ def block_end_text(block: AccountBlock) -> str:
 
 
 def block_message(block: AccountBlock) -> str:
-    return _gettext("This cabinet is blocked until %(date)s. Reason: %(reason)s") % {
+    return gettext("This cabinet is blocked until %(date)s. Reason: %(reason)s") % {
         "date": block_end_text(block),
         "reason": block.reason,
     }
@@ -77,7 +77,7 @@ def _tell_kindergarten(referral: Referral) -> None:
                 told = True
             if member.phone:
                 text = (
-                    _gettext(
+                    gettext(
                         "Indigo: enrolment of %(child)s on referral %(number)s (%(group)s) is terminated: "
                         "the parent's cabinet was blocked. The place is free to release."
                     )
@@ -88,13 +88,40 @@ def _tell_kindergarten(referral: Referral) -> None:
     if not told and kindergarten.phone:
         with override("kk"):
             text = (
-                _gettext(
+                gettext(
                     "Indigo: enrolment of %(child)s on referral %(number)s (%(group)s) is terminated: "
                     "the parent's cabinet was blocked. The place is free to release."
                 )
                 % context
             )
         senders.sms_later(kindergarten.phone, text)
+
+
+@dataclasses.dataclass
+class BlockPreview:
+    """What blocking this account would do now: told to the officer before they confirm."""
+
+    ends_at: dt.datetime
+    months: int
+    children: list
+    referrals_issued: list[str]
+    referrals_enrolled: list[str]
+
+
+def account_block_preview(*, user: User) -> BlockPreview:
+    city = parent_city(user)
+    months = city.block_months if city is not None else 6
+    children = _represented_child_ids(user)
+    referrals = Referral.objects.filter(
+        child_id__in=children, state__in=[Referral.State.ISSUED, Referral.State.ENROLLED]
+    ).order_by("pk")
+    return BlockPreview(
+        ends_at=add_months(clock.now(), months),
+        months=months,
+        children=list(Child.objects.filter(pk__in=children).order_by("last_name", "first_name")),
+        referrals_issued=[r.number for r in referrals if r.state == Referral.State.ISSUED],
+        referrals_enrolled=[r.number for r in referrals if r.state == Referral.State.ENROLLED],
+    )
 
 
 def account_block(*, user: User, reason: str, by: User, flag: AccountFlag | None = None, request=None) -> AccountBlock:
@@ -160,7 +187,7 @@ def account_block(*, user: User, reason: str, by: User, flag: AccountFlag | None
         )
         if user.phone:
             with override(user.language or "kk"):
-                senders.sms_later(user.phone, _gettext("Indigo: %(message)s") % {"message": block_message(block)})
+                senders.sms_later(user.phone, gettext("Indigo: %(message)s") % {"message": block_message(block)})
     return block
 
 

@@ -8,15 +8,15 @@ import secrets
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override
 
 from accounts.audit import audit_record
 from accounts.models import PhoneCode
 from accounts.net import client_ip
 from accounts.ratelimit import rate_limit_hit
 from indigo import clock, senders
+from indigo.digits import ascii_digits_or_none
 from indigo.errors import ServiceError
 
 CODE_DIGITS = 6
@@ -38,19 +38,23 @@ def mask_phone(phone: str) -> str:
 def _text(purpose: str, raw: str, minutes: int, language: str) -> str:
     with override(language):
         if purpose == PhoneCode.Purpose.RESET:
-            template = _gettext(
+            template = gettext(
                 "Indigo: %(code)s is your password reset code. Valid %(minutes)s min. Tell it to no one."
             )
         else:
-            template = _gettext("Indigo: %(code)s is your sign-up code. Valid %(minutes)s min. Tell it to no one.")
+            template = gettext("Indigo: %(code)s is your sign-up code. Valid %(minutes)s min. Tell it to no one.")
     return template % {"code": raw, "minutes": minutes}
 
 
-def phone_code_send(*, phone: str, purpose: str, request=None, language: str = "kk") -> PhoneCode:
+def phone_code_send(*, phone: str, purpose: str, request=None, language: str = "kk", deliver: bool = True) -> PhoneCode:
     """Make a new code for a phone (the older ones stop working) and SMS it after commit.
 
     Limits: one code a minute per phone, PHONE_CODE_MAX_SENDS per hour per phone and purpose,
     PHONE_CODE_IP_RATE per address (a rate-limit window in the cache).
+
+    deliver=False makes the same code row under the same limits and sends nothing: for details that
+    name no account (or one that is not the asker's), so that the answer, the limits and the
+    wrong-code replies are those of a real code while nobody can know it (issue 14, item 4).
     """
     now = clock.now()
     if request is not None:
@@ -85,13 +89,14 @@ def phone_code_send(*, phone: str, purpose: str, request=None, language: str = "
         )
         code.code_hash = _digest(code, raw)
         code.save()
-        senders.sms_later(phone, _text(purpose, raw, max(ttl // 60, 1), language))
+        if deliver:
+            senders.sms_later(phone, _text(purpose, raw, max(ttl // 60, 1), language))
         audit_record(
             actor=None,
             action="phone_code.send",
             obj=code,
             request=request,
-            data={"phone": mask_phone(phone), "purpose": purpose},
+            data={"phone": mask_phone(phone), "purpose": purpose, "delivered": deliver},
         )
     return code
 
@@ -108,7 +113,7 @@ def phone_code_verify(*, phone: str, purpose: str, code: str) -> PhoneCode:
         raise ServiceError("code_expired", _("This code has expired. Ask for a new one."))
     if current.attempts >= _setting("PHONE_CODE_MAX_ATTEMPTS", 5):
         raise ServiceError("code_attempts", _("Too many wrong codes. Ask for a new one."))
-    typed = "".join(ch for ch in (code or "") if ch.isdigit())
+    typed = "".join(ch for ch in ascii_digits_or_none(code) or "" if ch in "0123456789")
     if not hmac.compare_digest(_digest(current, typed), current.code_hash):
         PhoneCode.objects.filter(pk=current.pk).update(attempts=F("attempts") + 1)
         raise ServiceError("code_wrong", _("The code is not right. Check the SMS and try again."))

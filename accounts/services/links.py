@@ -8,9 +8,8 @@ has at most two parents: a third parent link also waits for the department.
 import datetime as dt
 
 from django.db import transaction
-from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override
 
 from accounts.audit import audit_record
 from accounts.models import RepresentativeLink, User
@@ -163,8 +162,8 @@ def representative_link_decide(
         if parent.phone:
             with override(parent.language or "kk"):
                 if verify:
-                    text = _gettext("Indigo: you are confirmed as the legal representative of %(child)s.")
+                    text = gettext("Indigo: you are confirmed as the legal representative of %(child)s.")
                 else:
-                    text = _gettext("Indigo: your request for %(child)s was rejected: %(reason)s")
+                    text = gettext("Indigo: your request for %(child)s was rejected: %(reason)s")
             senders.sms_later(parent.phone, text % {"child": link.child.initials, "reason": reason})
     return link

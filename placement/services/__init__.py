@@ -1,6 +1,7 @@
 """Writes on applications, claims and referrals, by sub-domain."""
 
 from placement.services.claims import seat_claim, seats_claim
+from placement.services.privileges import privilege_category_deactivate
 from placement.services.referrals import (
     referral_cancel,
     referral_departure,
@@ -14,6 +15,7 @@ from placement.services.referrals import (
 )
 
 __all__ = [
+    "privilege_category_deactivate",
     "seat_claim",
     "seats_claim",
     "referral_cancel",

@@ -41,6 +41,7 @@ from placement.services.guards import block_check
 from placement.services.referrals import referral_public_facts
 from placement.turns import turn_snapshot
 from vacancies.access import Stage, stage_at
+from vacancies.locking import protocol_write_begin
 from vacancies.models import City, Group, Kindergarten, Seat, SeatEvent
 
 LOCK_TIMEOUT = "3s"
@@ -203,8 +204,13 @@ def _check_turn(turn: Turn) -> int | None:
 
 def _valid_until(issued: dt.datetime, city) -> dt.datetime:
     """R-S-8: valid to the end of the N-th working day after the day of issue."""
-    last_day = WorkingCalendar(city).add_working_days(clock.local_date(issued), city.referral_valid_working_days)
+    last_day = WorkingCalendar(city).add_window_days(clock.local_date(issued), city.referral_valid_working_days)
     return clock.at_local(last_day + dt.timedelta(days=1), dt.time(0, 0))
+
+
+def referral_enrol_by(*, city, at: dt.datetime) -> dt.date:
+    """The last day to enrol on a referral issued at `at` (what a parent is told before claiming)."""
+    return clock.local_date(_valid_until(at, city)) - dt.timedelta(days=1)
 
 
 def seat_claim(*, seat: Seat, application: Application, by, request=None) -> Referral:
@@ -265,6 +271,9 @@ def seats_claim(*, seats: list[Seat], applications: list[Application], by, reque
     markets = {Market.of(a) for (_s, a), stage in zip(pairs, stages, strict=True) if stage == Stage.PRIORITY}
     try:
         with transaction.atomic(durable=True):
+            # The city's writer lock first (shared, it never waits), so the protocol of this moment
+            # waits for this commit (vacancies/locking.py).
+            protocol_write_begin(applications[0].city_id)
             rows = _lock_applications([a.pk for a in applications], markets)
             # After the market's lock: every claim that held it before has committed, with an
             # earlier moment than this one.

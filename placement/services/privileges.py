@@ -11,7 +11,8 @@ from accounts.audit import audit_record
 from accounts.scoping import can_manage_city
 from indigo import clock
 from indigo.errors import Conflict, NotAllowed, ServiceError
-from placement.models import Privilege
+from placement.models import Privilege, PrivilegeCategory, PrivilegeCategoryChange
+from vacancies.locking import protocol_write_begin
 
 REASON_MAX = 300
 
@@ -63,3 +64,48 @@ def privilege_reject(*, privilege: Privilege, reason: str, by=None, request=None
     if len(reason) > REASON_MAX:
         raise ServiceError("reason_too_long", _("Keep the reason under %(limit)s characters."), limit=REASON_MAX)
     return _decide(privilege, state=Privilege.State.REJECTED, reason=reason, by=by, request=request)
+
+
+def privilege_category_deactivate(*, category: PrivilegeCategory, reason: str, by=None, request=None):
+    """Take a privilege category out of the queue (R-Q-2), for good, logged publicly.
+
+    From this moment its privileges stop counting: every position of the city's markets is computed
+    without them, and the next protocol lists the change with its reason. The queue at earlier moments
+    (the previous protocol, R-Q-3) keeps counting them, so each parent sees why their position moved.
+    A category is not switched back on: that would rewrite the queue of the days it was off. A new
+    category with the same right is created instead.
+    """
+    city = category.city
+    if by is not None and not can_manage_city(by, city):
+        raise NotAllowed("not_your_city", _("Only the department of the city changes its privilege categories."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("reason_required", _("Say why the category no longer counts; the protocol shows it."))
+    if len(reason) > REASON_MAX:
+        raise ServiceError("reason_too_long", _("Keep the reason under %(limit)s characters."), limit=REASON_MAX)
+    with transaction.atomic():
+        # A change the protocol lists: stamped under the city's writer lock (vacancies/locking.py).
+        at = protocol_write_begin(city.pk)
+        moved = PrivilegeCategory.objects.filter(pk=category.pk, deactivated_at__isnull=True).update(
+            is_active=False, deactivated_at=at
+        )
+        if not moved:
+            raise Conflict("category_inactive", _("This privilege category already no longer counts in the queue."))
+        change = PrivilegeCategoryChange.objects.create(
+            city=city,
+            category=category,
+            at=at,
+            actor=by if getattr(by, "is_authenticated", False) else None,
+            active=False,
+            reason=reason,
+        )
+        audit_record(
+            actor=by,
+            action="privilege_category.deactivate",
+            obj=category,
+            city=city,
+            request=request,
+            data={"category": category.code, "tier": category.tier, "reason": reason},
+        )
+    category.refresh_from_db()
+    return change

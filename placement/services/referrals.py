@@ -18,6 +18,7 @@ from indigo import clock
 from indigo.errors import Conflict
 from placement.models import Application, Referral
 from placement.notifications import referrals_expired_notify
+from vacancies.locking import protocol_write_begin
 from vacancies.models import City, Seat, SeatEvent
 from vacancies.services import seats_return
 
@@ -113,12 +114,18 @@ def referral_cancel(*, referral: Referral, reason: str, stop_list: bool = False,
     return _end_one(referral, Referral.State.CANCELLED, reason, stop_list=stop_list, by=by, request=request)
 
 
+def _city_id(referral: Referral) -> int:
+    return Application.objects.values_list("city_id", flat=True).get(pk=referral.application_id)
+
+
 def _end_one(referral: Referral, state: str, reason: str, *, stop_list: bool, by, request) -> Referral:
     with transaction.atomic():
+        # The writer lock before any row lock (vacancies/locking.py), and before the stamp.
+        at = protocol_write_begin(_city_id(referral))
         locked = _lock_issued([referral.pk])
         if not locked:
             raise Conflict("referral_not_active", _("This referral is no longer active."))
-        _end_unused(locked, state=state, reason=reason, stop_list=stop_list, by=by, at=clock.now())
+        _end_unused(locked, state=state, reason=reason, stop_list=stop_list, by=by, at=at)
         audit_record(
             actor=by,
             action=f"referral.{state}",
@@ -133,8 +140,8 @@ def _end_one(referral: Referral, state: str, reason: str, *, stop_list: bool, by
 
 def _end_enrolment(referral: Referral, *, state: str, reason: str, action: str, by, request) -> Referral:
     """The enrolled child leaves the group: the seat is vacated and the group may release a place again."""
-    at = clock.now()
     with transaction.atomic():
+        at = protocol_write_begin(_city_id(referral))
         locked = Referral.objects.select_for_update().select_related("application__city", "child").get(pk=referral.pk)
         if locked.state != Referral.State.ENROLLED:
             raise Conflict("referral_not_enrolled", _("This child is not enrolled on this referral."))
@@ -196,8 +203,8 @@ def referral_extend(*, referral: Referral, until: dt.date, by=None, request=None
 
 def referral_enrol(*, referral: Referral, by=None, request=None) -> Referral:
     """R-S-9: the kindergarten signs the contract; the application leaves the queue as placed."""
-    at = clock.now()
     with transaction.atomic():
+        at = protocol_write_begin(_city_id(referral))
         locked = Referral.objects.select_for_update().select_related("application__city", "child").get(pk=referral.pk)
         if locked.state != Referral.State.ISSUED or locked.valid_until <= at:
             raise Conflict("referral_not_active", _("This referral is no longer active."))
@@ -244,7 +251,7 @@ def referrals_unconfirmed_extraordinary_cancel(*, city: City, until: dt.datetime
         pk
         for pk, issued in candidates
         if clock.at_local(
-            calendar.add_working_days(clock.local_date(issued), city.extraordinary_confirm_working_days)
+            calendar.add_window_days(clock.local_date(issued), city.extraordinary_confirm_working_days)
             + dt.timedelta(days=1),
             dt.time(0, 0),
         )

@@ -13,10 +13,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit_record
 from accounts.scoping import can_manage_city
-from indigo import clock
 from indigo.errors import Conflict, NotAllowed, ServiceError
 from indigo.workdays import WorkingCalendar
 from placement.models import ScheduleLogEntry, SummerWindow, SummerWindowChange
+from vacancies.locking import protocol_write_begin
 from vacancies.models import City, Kindergarten
 
 REASON_MAX = 300
@@ -141,8 +141,8 @@ def summer_window_save(
     _require_department(by, city)
     reason = _clean_reason(reason)
     summer_dates_check(city=city, year=year, cohort=cohort, dates=dates)
-    at = clock.now()
     with transaction.atomic():
+        at = protocol_write_begin(city.pk)
         # The city row serialises schedule writers with the protocol publisher, which locks it too.
         City.objects.select_for_update().filter(pk=city.pk).first()
         window = SummerWindow.objects.filter(city=city, year=year, cohort=cohort).first()
@@ -181,8 +181,8 @@ def summer_change_save(
         raise NotAllowed("not_your_city", _("This kindergarten belongs to another city."))
     reason = _clean_reason(reason)
     summer_dates_check(city=city, year=window.year, cohort=window.cohort, dates=dates)
-    at = clock.now()
     with transaction.atomic():
+        at = protocol_write_begin(city.pk)
         City.objects.select_for_update().filter(pk=city.pk).first()
         change = SummerWindowChange.objects.filter(window=window, kindergarten=kindergarten).first()
         before = SummerDates.of(change or window).as_json()
@@ -227,8 +227,8 @@ def summer_change_delete(*, change: SummerWindowChange, reason: str, by=None, re
     city = window.city
     _require_department(by, city)
     reason = _clean_reason(reason)
-    at = clock.now()
     with transaction.atomic():
+        at = protocol_write_begin(city.pk)
         City.objects.select_for_update().filter(pk=city.pk).first()
         deleted, _rows = SummerWindowChange.objects.filter(pk=change.pk).delete()
         if not deleted:

@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import AccountFlag, RepresentativeLink
 from indigo.clock import at_local
-from placement.models import Application, Privilege, Referral
+from placement.models import Application, Privilege, Referral, WaitAlert
 from placement.services import referral_enrol, seat_claim
 from tests.accounts.conftest import link
 from tests.factories import ApplicationFactory, ChildFactory, PrivilegeCategoryFactory
@@ -118,7 +118,7 @@ MATRIX: dict[str, Route] = {
         "POST",
         lambda w: f"{L}/accounts/department/flags/{w.flag.pk}/block/",
         expect(officer=REDIRECT),
-        data=lambda w: {"reason": "shared"},
+        data=lambda w: {"reason": "shared", "confirmed": "yes"},
         changed=lambda w: AccountFlag.objects.get(pk=w.flag.pk).state == "blocked",
     ),
     "dept-flag-dismiss": Route(
@@ -170,19 +170,29 @@ MATRIX: dict[str, Route] = {
         "POST",
         lambda w: f"{L}/cabinet/applications/{w.other_application.pk}/withdraw/",
         expect(other_parent=REDIRECT),
+        data=lambda w: {"confirmed": "yes"},
         changed=lambda w: Application.objects.get(pk=w.other_application.pk).state == "withdrawn",
     ),
     "claim": Route(
         "POST",
         lambda w: f"{L}/cabinet/applications/{w.other_application.pk}/claim/{w.claim_seat.pk}/",
         expect(other_parent=REDIRECT),
+        data=lambda w: {"confirmed": "yes"},
         changed=lambda w: Referral.objects.filter(application=w.other_application).exists(),
+    ),
+    "wait-alerts": Route(
+        "POST",
+        lambda w: f"{L}/cabinet/applications/{w.other_application.pk}/wait-alerts/",
+        expect(other_parent=REDIRECT),
+        data=lambda w: {"by_sms": "on", "on_estimate": "on"},
+        changed=lambda w: WaitAlert.objects.filter(application=w.other_application).exists(),
     ),
     "referral": Route("GET", lambda w: f"{L}/cabinet/referrals/{w.referral.pk}/", expect(parent=OK)),
     "referral-refuse": Route(
         "POST",
         lambda w: f"{L}/cabinet/referrals/{w.referral.pk}/refuse/",
         expect(parent=REDIRECT),
+        data=lambda w: {"confirmed": "yes"},
         changed=lambda w: Referral.objects.get(pk=w.referral.pk).state == "refused",
     ),
     "referral-verify": Route("GET", lambda w: f"{L}/referrals/verify/{w.referral.token}/", everyone()),
@@ -193,7 +203,7 @@ MATRIX: dict[str, Route] = {
         "POST",
         lambda w: f"{L}/staff/referrals/{w.enrolled.pk}/departure/",
         expect(staff_a=REDIRECT),
-        data=lambda w: {"reason": "moved to Karaganda"},
+        data=lambda w: {"reason": "moved to Karaganda", "confirmed": "yes"},
         changed=lambda w: Referral.objects.get(pk=w.enrolled.pk).state == "left",
     ),
     "api-my-children": Route("GET", lambda w: "/api/v1/me/children/", api(default=OK)),
@@ -220,6 +230,8 @@ MATRIX: dict[str, Route] = {
         json=True,
     ),
     "api-position": Route("GET", lambda w: f"/api/v1/applications/{w.application.pk}/position/", api(parent=OK)),
+    "api-wait": Route("GET", lambda w: f"/api/v1/applications/{w.application.pk}/wait/", api(parent=OK)),
+    "api-wait-alert": Route("GET", lambda w: f"/api/v1/applications/{w.application.pk}/wait-alert/", api(parent=OK)),
     "api-claimable-seats": Route(
         "GET", lambda w: f"/api/v1/applications/{w.other_application.pk}/claimable-seats/", api(other_parent=OK)
     ),

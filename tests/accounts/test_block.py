@@ -198,7 +198,9 @@ def test_it_blocks_from_the_flag_page_and_closes_the_flag(client, family, parent
     )
     client.force_login(officer)
     with time_machine.travel(BLOCKED, tick=False):
-        response = client.post(f"/en/accounts/department/flags/{flag.pk}/block/", {"reason": REASON})
+        response = client.post(
+            f"/en/accounts/department/flags/{flag.pk}/block/", {"reason": REASON, "confirmed": "yes"}
+        )
     assert response.status_code == 302
     flag.refresh_from_db()
     assert flag.state == AccountFlag.State.BLOCKED
@@ -208,7 +210,7 @@ def test_it_blocks_from_the_flag_page_and_closes_the_flag(client, family, parent
 def test_it_blocks_by_iin_and_lifts_on_the_blocks_page(client, family, parent, officer):
     client.force_login(officer)
     with time_machine.travel(BLOCKED, tick=False):
-        client.post("/en/accounts/department/blocks/", {"iin": parent.iin, "reason": REASON})
+        client.post("/en/accounts/department/blocks/", {"iin": parent.iin, "reason": REASON, "confirmed": "yes"})
         block = AccountBlock.objects.get(user=parent)
         page = client.get("/en/accounts/department/blocks/")
         assert f'data-block="{block.pk}"'.encode() in page.content
@@ -220,3 +222,51 @@ def test_it_blocks_by_iin_and_lifts_on_the_blocks_page(client, family, parent, o
 def test_it_counts_months_on_the_astana_calendar():
     assert add_months(at_local(dt.date(2024, 8, 31), dt.time(9)), 6) == at_local(dt.date(2025, 2, 28), dt.time(9))
     assert add_months(at_local(dt.date(2023, 12, 15), dt.time(9)), 6) == at_local(dt.date(2024, 6, 15), dt.time(9))
+
+
+def test_issue12_it_asks_before_blocking_and_says_what_the_block_takes(client, family, parent, officer, city):
+    flag = AccountFlag.objects.create(
+        user=parent, city=city, networks=4, devices=1, threshold=3, evidence=[], created_at=BLOCKED, updated_at=BLOCKED
+    )
+    client.force_login(officer)
+    url = f"/ru/accounts/department/flags/{flag.pk}/block/"
+    with time_machine.travel(BLOCKED, tick=False):
+        response = client.post(url, {"reason": REASON})
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert parent.iin in page and "6 месяцев" in page
+        issued = Referral.objects.filter(state="issued").values_list("number", flat=True)
+        assert all(number in page for number in issued)
+        assert not AccountBlock.objects.filter(user=parent).exists()
+        # Confirmed without a reason: the same page says what is missing, nothing is blocked.
+        response = client.post(url, {"reason": " ", "confirmed": "yes"})
+        assert response.status_code == 200 and 'class="field__error"' in response.content.decode()
+        assert not AccountBlock.objects.filter(user=parent).exists()
+        client.post(url, {"reason": REASON, "confirmed": "yes"})
+    assert AccountBlock.objects.get(user=parent).reason == REASON
+
+
+def test_issue12_blocking_by_iin_asks_first(client, family, parent, officer):
+    client.force_login(officer)
+    with time_machine.travel(BLOCKED, tick=False):
+        response = client.post("/en/accounts/department/blocks/", {"iin": parent.iin, "reason": REASON})
+        assert response.status_code == 200 and "Block this cabinet?" in response.content.decode()
+        assert not AccountBlock.objects.filter(user=parent).exists()
+
+
+def test_issue12_the_block_and_termination_texts_speak_each_readers_language(block, outbox, staff_b, parent):
+    # The parent's language is kk by default; staff_b reads Russian if they chose it.
+    to_parent = next(message for message in outbox if message.to == parent.phone)
+    assert "бұғатталған" in to_parent.body and "Reason" not in to_parent.body
+    staff_sms = [message for message in outbox if message.to == staff_b.phone and message.channel == "sms"]
+    assert staff_sms and "is terminated" not in staff_sms[0].body
+
+
+def test_issue12_the_423_detail_is_in_the_pages_language(block, parent):
+    browser = Client()
+    with time_machine.travel(BLOCKED + dt.timedelta(hours=1), tick=False):
+        browser.force_login(parent)
+        detail = browser.get("/api/v1/me/", HTTP_ACCEPT_LANGUAGE="ru").json()["detail"]
+        assert "заблокирован до 06.12.2024" in detail
+        page = browser.get("/kk/cabinet/").content.decode()
+        assert "06.12.2024" in page

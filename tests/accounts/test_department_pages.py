@@ -72,7 +72,7 @@ def test_it_shows_each_officer_their_citys_audit_and_finds_by_ip_and_action(clie
     assert found.content.count(b"data-action=") == 1
     found = client.get("/en/accounts/department/audit/", {"q": "aigerim"})
     assert found.content.count(b'data-action="login.success"') == 1
-    found = client.get("/en/accounts/department/audit/", {"action": "seat."})
+    found = client.get("/en/accounts/department/audit/", {"action": "seat.release"})
     assert found.content.count(b'data-action="seat.release"') == 1
     bad = client.get("/en/accounts/department/audit/", {"since": "2024-13-45", "page": "x"})
     assert bad.status_code == 200
@@ -92,3 +92,43 @@ def test_it_audits_sign_in_with_city_so_the_officer_sees_it(client, officer, par
     client.force_login(officer)
     page = client.get("/en/accounts/department/audit/", {"action": "login"})
     assert b'data-action="login.success"' in page.content
+
+
+def test_issue12_the_audit_log_speaks_the_officers_language(client, officer, city, parent):
+    AuditLog.objects.create(
+        at=clock.now(),
+        action="schedule.window_save",
+        city=city,
+        actor=officer,
+        data={"log": 7, "before": None, "after": {"priority_start": "2024-06-03"}, "reason": "Приказ №5"},
+    )
+    AuditLog.objects.create(
+        at=clock.now(), action="account.block", city=city, actor=officer, data={"user": parent.pk, "cancelled": ["R-1"]}
+    )
+    client.force_login(officer)
+    page = client.get("/ru/accounts/department/audit/").content.decode()
+    assert "Даты летнего графика сохранены" in page
+    assert "Дата начала приоритетного доступа: 3 июня 2024" in page.replace("</dt><dd>", ": ")
+    assert "Приказ №5" in page
+    # Accounts by login, not by row id; no raw dict left.
+    assert parent.username in page and "{&#x27;" not in page and "{'" not in page
+    kk = client.get("/kk/accounts/department/audit/").content.decode()
+    assert "Кабинет бұғатталды" in kk
+    # The action filter lists actions by name.
+    assert '<option value="schedule.window_save">Даты летнего графика сохранены</option>' in page
+
+
+def test_issue12_every_audited_action_has_a_name():
+    import pathlib
+    import re
+
+    from accounts.audit_words import ACTION_LABELS
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    written = set()
+    for path in [p for app in ("accounts", "placement", "vacancies", "indigo") for p in (root / app).rglob("*.py")]:
+        written |= set(re.findall(r'action="([a-z_]+(?:\.[a-z_]+)?)"', path.read_text()))
+    written |= {f"referral.{state}" for state in ("expired", "refused", "cancelled")}
+    written |= {f"privilege.{state}" for state in ("confirmed", "rejected", "removed")}
+    written.discard("refuse")  # the form field of the referral check, not an audit code
+    assert written - set(ACTION_LABELS) == set()

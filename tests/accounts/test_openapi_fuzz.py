@@ -1,5 +1,8 @@
 """Schemathesis fuzzes every operation of the OpenAPI schema against a live server: no input, signed in
-or not, may cause a 5xx (STYLE §6: "never a 500"). Bounded in examples and time so that CI stays fast."""
+or not, may cause a 5xx (STYLE §6: "never a 500"). Bounded in examples and time so that CI stays fast.
+
+Issue 14, item 2: anonymous (public operations), a staff token and a parent's session, each with the
+hostile string classes of tests/accounts/fuzz_hooks.py mixed into queries, paths and bodies."""
 
 import datetime as dt
 import os
@@ -20,6 +23,7 @@ from vacancies.protocol import protocol_publish
 from vacancies.services import seat_release
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
+ROOT = Path(__file__).resolve().parents[2]
 # Each run is bounded twice: examples per operation and seconds for the whole run.
 MAX_EXAMPLES = "8"
 MAX_SECONDS = "15"
@@ -68,7 +72,7 @@ def fuzz(live_server, headers: list[str], tmp_path: Path, label: str) -> subproc
         "all",
         *headers,
     ]
-    env = {**os.environ, "NO_COLOR": "1"}
+    env = {**os.environ, "NO_COLOR": "1", "SCHEMATHESIS_HOOKS": "tests.accounts.fuzz_hooks", "PYTHONPATH": str(ROOT)}
     # Run from the test's folder: schemathesis keeps its cache (.schemathesis/) where it runs.
     result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=90, check=False)
     report.write_text(result.stdout + result.stderr)
@@ -79,6 +83,7 @@ def test_it_finds_no_server_error_anywhere_in_the_api(live_server, seeded, paren
     assert shutil.which(str(SCHEMATHESIS)), "schemathesis is missing: pip install -r requirements-test.txt"
     _, key = api_token_issue(user=staff_a, name="fuzzing")
     runs = {
+        "anonymous": [],
         "staff-token": ["-H", f"Authorization: Token {key}"],
         "parent-session": session_headers(parent),
     }

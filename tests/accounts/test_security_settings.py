@@ -1,6 +1,7 @@
 """R-A-4 production settings: `check --deploy` is clean, bad security settings stop start-up."""
 
 import os
+import re
 import secrets
 import string
 import subprocess
@@ -85,3 +86,83 @@ def test_the_redis_cache_answers_with_one_client_per_pool():
     assert cache._cache.get_client() is cache._cache.get_client()
     cache.delete_many(["k", "n"])
     assert cache.get("k") is None
+
+
+# --- Issue 14, item 5: headers, the API docs from our own files, HSTS, plain HTTP on loopback ------------
+
+TEMPLATES = ROOT / "templates"
+# <script> with a src or a JSON data block (json_script) is fine; any other inline script, any
+# <style> element, style="" attribute or on…="" handler would be refused by the CSP.
+INLINE = [
+    re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", re.IGNORECASE),
+    re.compile(r"<style\b", re.IGNORECASE),
+    re.compile(r"\sstyle\s*=", re.IGNORECASE),
+    re.compile(r"\son[a-z]+\s*=", re.IGNORECASE),
+    re.compile(r"javascript:", re.IGNORECASE),
+]
+
+
+TEMPLATE_COMMENTS = re.compile(r"{#.*?#}|{% comment %}.*?{% endcomment %}", re.DOTALL)
+
+
+def test_it_keeps_no_inline_script_or_style_in_templates():
+    found = [
+        f"{path.relative_to(ROOT)}: {match.group(0)}"
+        for path in TEMPLATES.rglob("*.html")
+        for pattern in INLINE
+        for match in pattern.finditer(TEMPLATE_COMMENTS.sub("", path.read_text(encoding="utf-8")))
+    ]
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.django_db
+def test_it_sends_a_content_security_policy(client):
+    policy = client.get("/healthz")["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["default-src"] == "'self'"
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self'"
+    assert directives["object-src"] == "'none'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+
+
+@pytest.mark.django_db
+def test_it_serves_the_api_docs_from_its_own_static_files(client):
+    page = client.get("/api/docs/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert sources and all(source.startswith("/") for source in sources), sources
+    assert any("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in s for s in sources)
+    assert "<script>" not in html and "<style>" not in html
+    script = client.get("/api/docs/?script=")
+    assert script.status_code == 200
+    assert script["Content-Type"].startswith("application/javascript")
+
+
+def test_it_sets_hsts_to_a_year_in_production():
+    command = (
+        "from django.conf import settings; "
+        "print(settings.SECURE_HSTS_SECONDS, settings.SECURE_SSL_REDIRECT, settings.SESSION_COOKIE_SECURE)"
+    )
+    result = manage("shell", "-c", command, **production())
+    assert result.stdout.split()[-3:] == ["31536000", "True", "True"], result.stderr
+
+
+def test_it_runs_production_settings_over_plain_http_on_loopback():
+    command = (
+        "from django.conf import settings; print(settings.SECURE_SSL_REDIRECT, settings.SESSION_COOKIE_SECURE, "
+        "settings.CSRF_COOKIE_SECURE, settings.SECURE_HSTS_SECONDS, settings.DEBUG)"
+    )
+    env = production(ALLOWED_HOSTS="127.0.0.1,localhost,[::1]", ALLOW_PLAIN_HTTP="1")
+    result = manage("shell", "-c", command, **env)
+    assert result.stdout.split()[-5:] == ["False", "False", "False", "0", "False"], result.stderr
+
+
+@pytest.mark.parametrize("hosts", ["indigo.example.kz", "127.0.0.1,indigo.example.kz", "0.0.0.0", "*"])  # noqa: S104
+def test_it_refuses_plain_http_for_a_host_that_is_not_loopback(hosts):
+    result = manage("check", **production(ALLOWED_HOSTS=hosts, ALLOW_PLAIN_HTTP="1"))
+    assert result.returncode == 2
+    assert "ALLOW_PLAIN_HTTP=1 is only for local tests" in result.stderr
+    assert "Traceback" not in result.stderr

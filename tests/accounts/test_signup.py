@@ -103,15 +103,15 @@ def test_it_takes_an_adult_from_their_18th_birthday(client, outbox):
 
 
 @pytest.mark.parametrize("language", ["kk", "ru", "en"])
-def test_it_refuses_duplicates(client, parent, language):
+def test_it_never_makes_a_duplicate_and_never_says_so(client, parent, language):
+    # Issue 14, item 4 (tests/accounts/test_account_enumeration.py): the same answer as a new sign-up.
     response = client.post(f"/{language}/accounts/signup/", form(iin=parent.iin, phone=parent.phone))
+    assert response.status_code == 302
     with translation.override(language):
         iin_taken = translation.gettext("An account with this IIN already exists. Sign in or restore your password.")
-        phone_taken = translation.gettext(
-            "This phone number already belongs to an account. Sign in or restore your password."
-        )
-    assert escape(iin_taken).encode() in response.content
-    assert escape(phone_taken).encode() in response.content
+    assert escape(iin_taken).encode() not in client.get(f"/{language}/accounts/signup/confirm/").content
+    assert client.post(f"/{language}/accounts/signup/confirm/", {"code": "123456"}).status_code == 200
+    assert User.objects.filter(iin=parent.iin).count() == 1
 
 
 def test_it_applies_djangos_password_rules(client):

@@ -47,6 +47,10 @@ def run_flow(live_server, browser, application, screenshot):
     expect(parent_page.locator("tr[data-seat] .tag--stage-priority")).to_have_count(1)
     screenshot(parent_page, "cabinet")
     parent_page.locator("tr[data-seat]").get_by_role("button").click()
+    # The second step (issue 12): the group, the 5 working days, then the claim.
+    expect(parent_page.locator(".confirm")).to_contain_text("5 рабочих дней")
+    screenshot(parent_page, "claim-confirm")
+    parent_page.locator(".confirm__actions button[type=submit]").click()
     expect(parent_page.get_by_test_id("referral")).to_be_visible()
     referral = Referral.objects.get(application=application)
     expect(parent_page.get_by_test_id("referral")).to_contain_text(referral.number)

@@ -278,3 +278,78 @@ def test_it_lists_the_citys_open_account_flags(signed_in, city, other_city, pare
     assert f'data-flag="{flag_model.objects.get(user=parent).pk}"' in body
     assert "bolat" not in body
     assert "Account flags" in signed_in.get(url(city, "", "en")).content.decode()
+
+
+def test_issue12_dates_are_typed_and_shown_as_dd_mm_yyyy(signed_in, city, window_2021):
+    response = signed_in.post(
+        url(city, "schedule/?year=2024"),
+        {
+            "action": "window",
+            "cohort": 2021,
+            "priority_start": "10.06.2024",
+            "priority_end": "12.06.2024",
+            "general_date": "13.06.2024",
+            "reason": "Приказ",
+        },
+    )
+    assert response.status_code == 302
+    window_2021.refresh_from_db()
+    assert window_2021.priority_start == D(2024, 6, 10)
+    page = signed_in.get(url(city, "schedule/?year=2024")).content.decode()
+    assert 'value="10.06.2024"' in page and 'placeholder="дд.мм.гггг"' in page
+    assert 'type="date"' not in page
+    bad = signed_in.post(
+        url(city, "schedule/?year=2024"),
+        {"action": "window", "cohort": 2021, "priority_start": "31.02.2024", "reason": "x"},
+    )
+    assert "Укажите дату в виде дд.мм.гггг" in bad.content.decode()
+
+
+def test_issue12_no_select_says_dashes(signed_in, city):
+    page = signed_in.get(url(city, "kindergartens/new/", "kk")).content.decode()
+    assert "---------" not in page
+    assert "— ауданды таңдаңыз —" in page
+
+
+def test_issue12_a_kazakh_date_reads_as_kazakh_writes_it(client, city):
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    with translation.override("kk"):
+        assert date_format(D(2024, 5, 31)) == "31 мамыр 2024 ж."
+    with translation.override("ru"):
+        assert date_format(D(2024, 5, 31)) == "31 мая 2024 г."
+
+
+def test_issue12_the_schedule_opens_on_the_current_season_then_the_next(signed_in, city, window_2021, officer):
+    page = signed_in.get(url(city, "schedule/")).content.decode()
+    assert "2024" in page.split("<h1>")[1].split("</h1>")[0]
+    with time_machine.travel(local(D(2024, 9, 2), 10), tick=False):
+        signed_in.force_login(officer)  # the spring session has expired by September
+        page = signed_in.get(url(city, "schedule/")).content.decode()
+    assert "2025" in page.split("<h1>")[1].split("</h1>")[0]
+
+
+def test_issue12_it_asks_before_changing_a_season_that_has_ended(signed_in, city, window_2021, officer):
+    data = {
+        "action": "window",
+        "cohort": 2021,
+        "priority_start": "03.06.2024",
+        "priority_end": "05.06.2024",
+        "general_date": "07.06.2024",
+        "reason": "Исправление",
+    }
+    with time_machine.travel(local(D(2024, 9, 2), 10), tick=False):
+        signed_in.force_login(officer)
+        shown = signed_in.get(url(city, "schedule/?year=2024")).content.decode()
+        assert 'data-testid="season-ended"' in shown
+        response = signed_in.post(url(city, "schedule/?year=2024"), data)
+        body = response.content.decode()
+        assert response.status_code == 200 and "2024" in body and 'name="confirmed"' in body
+        assert 'value="Исправление"' in body and 'action="/ru/department/' in body and "?year=2024" in body
+        window_2021.refresh_from_db()
+        assert window_2021.general_date == D(2024, 6, 6)
+        response = signed_in.post(url(city, "schedule/?year=2024"), {**data, "confirmed": "yes"})
+        assert response.status_code == 302
+    window_2021.refresh_from_db()
+    assert window_2021.general_date == D(2024, 6, 7)

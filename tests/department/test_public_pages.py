@@ -62,4 +62,5 @@ def test_it_filters_the_directory(client, city, kindergarten_a, kindergarten_b):
     assert kindergarten_a.name_ru in russian and kindergarten_b.name_ru not in russian
     district = client.get(f"/ru/kindergartens/?district={kindergarten_b.district_id}").content.decode()
     assert kindergarten_b.name_ru in district and kindergarten_a.name_ru not in district
-    assert client.get("/ru/kindergartens/?district=x&ownership=<b>&language=zz").status_code == 200
+    assert client.get("/ru/kindergartens/?ownership=<b>&language=zz").status_code == 200
+    assert client.get("/ru/kindergartens/?district=x").status_code == 400  # issue 14, item 2

@@ -12,6 +12,7 @@ from placement.services import seat_claim
 from tests.placement.conftest import family
 
 MONDAY = at_local(dt.date(2024, 6, 3), dt.time(10, 0))
+CONFIRMED = {"confirmed": "yes"}  # the second step (issue 12); tests/placement/test_confirm.py checks the first
 
 
 @pytest.fixture
@@ -44,7 +45,7 @@ def test_it_claims_in_one_click_and_shows_the_referral_with_a_qr_code(client, ci
     user, application = family(city, 1)
     client.force_login(user)
     with time_machine.travel(MONDAY, tick=True):
-        response = client.post(f"/ru/cabinet/applications/{application.pk}/claim/{seat.pk}/")
+        response = client.post(f"/ru/cabinet/applications/{application.pk}/claim/{seat.pk}/", CONFIRMED)
         referral = Referral.objects.get()
         assert response["Location"] == f"/ru/cabinet/referrals/{referral.pk}/"
         page = client.get(response["Location"])
@@ -58,7 +59,7 @@ def test_it_explains_a_refused_claim_on_the_cabinet(client, city, open_seats):
     user, second = family(city, 2)
     client.force_login(user)
     with time_machine.travel(MONDAY, tick=True):
-        response = client.post(f"/en/cabinet/applications/{second.pk}/claim/{seat.pk}/", follow=True)
+        response = client.post(f"/en/cabinet/applications/{second.pk}/claim/{seat.pk}/", CONFIRMED, follow=True)
     assert b"Not your turn yet" in response.content
     assert not Referral.objects.exists()
 

@@ -23,7 +23,7 @@ def test_it_lists_referrals_and_records_a_departure(client, city, open_seats, st
     client.force_login(staff_a)
     page = client.get(f"/kk/staff/kindergartens/{kindergarten_a.pk}/referrals/")
     assert referral.number.encode() in page.content
-    client.post(f"/kk/staff/referrals/{referral.pk}/departure/", {"reason": "Moved"})
+    client.post(f"/kk/staff/referrals/{referral.pk}/departure/", {"reason": "Moved", "confirmed": "yes"})
     assert Referral.objects.get(pk=referral.pk).state == "left"
 
 
@@ -43,3 +43,17 @@ def test_it_shows_the_officer_the_queue_of_their_city_only(client, city, officer
     assert page.status_code == 403
     client.force_login(parent)
     assert client.get(f"/ru/department/{city.slug}/queue/").status_code == 403
+
+
+def test_issue12_the_queue_keeps_the_console_tabs_and_says_what_is_wrong(client, city, officer):
+    family(city, 1)
+    client.force_login(officer)
+    page = client.get(
+        f"/ru/department/{city.slug}/queue/", {"cohort": "abc", "language": "xx", "group_type": "general"}
+    )
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert 'class="dept-nav"' in body and 'aria-current="page">Очередь</a>' in body
+    assert body.count('class="field__error"') == 2  # the birth year and the language
+    first = client.get(f"/ru/department/{city.slug}/queue/").content.decode()
+    assert 'class="field__error"' not in first and "— выберите год рождения —" in first

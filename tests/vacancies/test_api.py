@@ -132,7 +132,8 @@ def test_it_serves_protocols_as_json_and_csv(api, city, group_a):
     csv_response = api.get(f"/api/v1/protocols/{protocol.pk}/", {"format": "csv"})
     assert csv_response.status_code == 200
     assert csv_response["Content-Type"].startswith("text/csv")
-    assert csv_response.content.decode().splitlines()[0].startswith("position,at,kind,seat")
+    lines = csv_response.content.decode().splitlines()
+    assert lines[0].startswith("format=indigo-protocol/1,") and lines[1].startswith("position,at,kind,seat")
 
 
 def test_it_publishes_an_openapi_schema(api):

@@ -156,29 +156,56 @@ def test_the_api_lists_exactly_the_filtered_open_seats_in_registry_order(registr
     assert all(row["stage"] == _stage(by_id[row["id"]]) for row in results)
 
 
+def _expected_batches(city, keep=lambda seat: True) -> list[tuple[int, int]]:
+    """The page's rows by definition (issue 12): the expected seats gathered per group and access times,
+    as (group, number of seats), in registry order and then by opening."""
+    seats = Seat.objects.filter(pk__in=_expected(city, keep)).select_related("group__kindergarten")
+    counts: dict[tuple, int] = {}
+    for seat in seats:
+        key = (seat.group_id, seat.priority_from, seat.general_from, seat.priority_until)
+        counts[key] = counts.get(key, 0) + 1
+    never = dt.datetime.max.replace(tzinfo=dt.UTC)
+    groups = {seat.group_id: seat.group for seat in seats}
+
+    def order(key):
+        group = groups[key[0]]
+        number = group.kindergarten.number
+        return (number is None, number or 0, group.kindergarten_id, group.cohort, key[0], key[1] or never, key[2])
+
+    return [(key[0], counts[key]) for key in sorted(counts, key=order)]
+
+
+def _page_rows(content: bytes) -> list[tuple[int, int]]:
+    return [(int(g), int(n)) for g, n in re.findall(rb'data-group="(\d+)" data-seats="(\d+)"', content)]
+
+
 @pytest.mark.parametrize("name", ["everything", "district", "priority", "all at once"])
-def test_the_page_shows_the_same_seats_and_total_as_the_api(registry, client, name):
+def test_the_page_shows_the_same_seats_and_total_as_the_api_one_row_per_group(registry, client, name):
     query, keep = _filters(registry)[name]
-    expected = _expected(registry["city"], keep)
+    expected = _expected_batches(registry["city"], keep)
     shown = []
     with time_machine.travel(NOW, tick=False):
         for page in range(1, len(expected) // PAGE_SIZE + 2):
             response = client.get("/ru/vacancies/", {**query, "page": page})
             assert response.status_code == 200
+            assert response.context["seat_total"] == len(_expected(registry["city"], keep))
             assert response.context["page"].paginator.count == len(expected)
-            shown += [int(pk) for pk in re.findall(rb'data-seat="(\d+)"', response.content)]
+            shown += _page_rows(response.content)
     assert shown == expected
+    assert sum(n for _, n in shown) == len(_expected(registry["city"], keep))
+    assert any(n > 1 for _, n in shown)  # seats of one release share a row
 
 
 def test_a_page_past_the_end_is_refused_by_the_api_and_the_last_page_on_the_web(registry, client):
     expected = _expected(registry["city"])
     last = (len(expected) + PAGE_SIZE - 1) // PAGE_SIZE
+    batches = _expected_batches(registry["city"])
+    last_rows = (len(batches) + PAGE_SIZE - 1) // PAGE_SIZE
     with time_machine.travel(NOW, tick=False):
         assert APIClient().get("/api/v1/vacancies/", {"page": last + 1}).status_code == 404
-        response = client.get("/ru/vacancies/", {"page": last + 5})
+        response = client.get("/ru/vacancies/", {"page": last_rows + 5})
     assert response.status_code == 200
-    shown = [int(pk) for pk in re.findall(rb'data-seat="(\d+)"', response.content)]
-    assert shown == expected[(last - 1) * PAGE_SIZE :]
+    assert _page_rows(response.content) == batches[(last_rows - 1) * PAGE_SIZE :]
 
 
 def test_the_quick_serialiser_gives_what_the_declared_fields_give(registry):

@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from indigo import clock
 from indigo.management_helpers import cities_named, parse_moment
@@ -13,7 +13,11 @@ class Command(BaseCommand):
         parser.add_argument("--at", help="As of this ISO-8601 moment (Astana time if no offset).")
 
     def handle(self, *args, city=None, at=None, **options):
-        until = parse_moment(at) or clock.now()
+        now = clock.now()
+        until = parse_moment(at) or now
+        if until > now:
+            # Seats recorded as in general access before they are would stay so even if claimed meanwhile.
+            raise CommandError(f"--at {at} is in the future (now is {clock.localtime_iso(now)}).")
         for each in cities_named(city):
             moved = access_moves_record(city=each, until=until)
             self.stdout.write(f"{each.slug}: {moved} seats moved to general access")

@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from indigo import clock
 from indigo.management_helpers import cities_named, parse_moment
@@ -10,10 +10,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--city", help="City slug (default: every city).")
-        parser.add_argument("--at", help="Replay as of this ISO-8601 moment (Astana time if no offset).")
+        parser.add_argument("--at", help="Replay as of this ISO-8601 moment in the past (Astana time if no offset).")
 
     def handle(self, *args, city=None, at=None, **options):
-        until = parse_moment(at) or clock.now()
+        now = clock.now()
+        until = parse_moment(at) or now
+        if until > now:
+            # A protocol published ahead of time closes days whose changes have not happened yet.
+            raise CommandError(
+                f"--at {at} is in the future (now is {clock.localtime_iso(now)}): a protocol is published "
+                "only for a moment that has passed."
+            )
         for each in cities_named(city):
             protocols = protocols_catch_up(city=each, until=until)
             if not protocols:

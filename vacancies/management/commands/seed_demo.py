@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from indigo import demo_city
+from indigo.demo_history import demo_history_load
 from indigo.demo_seats import demo_seats_load
 
 DEFAULT_PASSWORD = "indigo-demo"  # noqa: S105 - the published demo password, overridable by DEMO_PASSWORD
@@ -38,6 +39,12 @@ class Command(BaseCommand):
             help="Applications in the queue (default %(default)s, at least 0).",
         )
         parser.add_argument(
+            "--history-months",
+            default=0,
+            help="Months of simulated past placements and protocols before the recent activity (default "
+            "%(default)s; make run asks for 18, which the expected wait and its backtest need).",
+        )
+        parser.add_argument(
             "--kindergartens",
             default=demo_city.DEFAULT_KINDERGARTENS,
             help=f"Kindergartens (default %(default)s, 1 to {demo_city.MAX_KINDERGARTENS}).",
@@ -47,6 +54,7 @@ class Command(BaseCommand):
         seed = _whole_number("seed", options["seed"])
         children = _whole_number("children", options["children"], (0, demo_city.MAX_CHILDREN))
         kindergartens = _whole_number("kindergartens", options["kindergartens"], (1, demo_city.MAX_KINDERGARTENS))
+        history_months = _whole_number("history-months", options["history_months"], (0, 60))
         password = os.environ.get("DEMO_PASSWORD", DEFAULT_PASSWORD)
         if not password:
             raise CommandError("DEMO_PASSWORD is set but empty; unset it or give the demo accounts a password.")
@@ -57,7 +65,10 @@ class Command(BaseCommand):
                 seed=seed, children=children, kindergartens=kindergartens, password=password
             )
             self._report(summary, seed=seed, password_shown=_password_shown(password))
-            released = demo_seats_load(city=summary.city, rng=random.Random(seed))
+            history_end = demo_history_load(city=summary.city, rng=random.Random(seed), months=history_months)
+            if history_end:
+                self.stdout.write(f"Simulated {history_months} months of placements and protocols up to {history_end}.")
+            released = demo_seats_load(city=summary.city, rng=random.Random(seed), after=history_end)
             if released:
                 self.stdout.write(f"Released {released} demo seats and published the protocols up to today.")
 

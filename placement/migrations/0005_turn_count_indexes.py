@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("placement", "0002_reminders_and_turn_notices"),
+        ("placement", "0004_merge_privileges_and_wait"),
         ("vacancies", "0004_registry_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

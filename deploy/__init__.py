@@ -1,0 +1,1 @@
+"""The production topology (docs/deploy.md) and `make prod-local` (deploy/local.py)."""
