@@ -87,8 +87,10 @@ def test_the_claim_is_the_prominent_action_of_the_cabinet_on_a_phone(site):
     claim = application.locator("[data-seat] .button").first
     withdraw = application.locator("form[action*='/withdraw/'] button")
     claim_box, withdraw_box = claim.bounding_box(), withdraw.bounding_box()
+    card_box = application.locator("[data-seat]").first.bounding_box()
     assert claim_box["y"] < withdraw_box["y"], "the claim comes before withdrawing"
-    assert claim_box["width"] * claim_box["height"] > 2 * withdraw_box["width"] * withdraw_box["height"]
+    assert claim_box["width"] > 0.85 * card_box["width"], "the claim button spans its seat's card"
+    assert claim_box["width"] > withdraw_box["width"]
     filled = "(el) => getComputedStyle(el).backgroundColor"
     assert claim.evaluate(filled) not in ("rgba(0, 0, 0, 0)", "rgb(255, 255, 255)")
     assert withdraw.evaluate(filled) in ("rgba(0, 0, 0, 0)", "rgb(255, 255, 255)")
