@@ -127,7 +127,7 @@ def city_build() -> dict:
     }
 
 
-ROLES = ("anonymous", "parent", "parent2", "staff", "staff2", "officer")
+ROLES = ("anonymous", "parent", "parent2", "blocked", "staff", "staff2", "officer")
 
 
 def site_fixture(django_db_blocker, browser):

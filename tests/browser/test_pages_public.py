@@ -26,6 +26,7 @@ PAGES = [
     Page("cabinet-referral", "parent2", "/cabinet/", "a[href*='/cabinet/referrals/']"),
     Page("apply", "parent2", "/cabinet/children/{child}/apply/", "form button[type=submit]"),
     Page("referral", "parent2", "/cabinet/referrals/{referral}/", "[data-testid=verify-link]"),
+    Page("blocked", "blocked", "/accounts/blocked/", "[data-testid=block-notice]"),
 ]
 
 
@@ -60,3 +61,36 @@ def test_the_referral_prints_on_one_a4_page(site, language):
     finally:
         tab.emulate_media(media="screen")
     assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) == 1
+
+
+def test_the_menu_folds_behind_a_button_on_a_phone_and_not_on_a_desktop(site):
+    url, tabs = site
+    tab = tabs["anonymous"]
+    tab.set_viewport_size({"width": 375, "height": 812})
+    tab.goto(f"{url.url}/ru/vacancies/")
+    menu = tab.locator("header summary.site-menu__button")
+    protocols = tab.locator("header nav a[href$='/protocols/']")
+    assert menu.is_visible() and not protocols.is_visible()
+    menu.click()  # a <details>: no JavaScript involved
+    assert protocols.is_visible()
+    tab.set_viewport_size({"width": 1280, "height": 800})
+    tab.goto(f"{url.url}/ru/vacancies/")
+    assert not menu.is_visible() and protocols.is_visible()
+
+
+def test_the_claim_is_the_prominent_action_of_the_cabinet_on_a_phone(site):
+    url, tabs = site
+    tab = tabs["parent"]
+    tab.set_viewport_size({"width": 375, "height": 812})
+    tab.goto(f"{url.url}/kk/cabinet/")
+    application = tab.locator("[data-testid^=application-]").filter(has=tab.locator("[data-seat]")).first
+    claim = application.locator("[data-seat] .button").first
+    withdraw = application.locator("form[action*='/withdraw/'] button")
+    claim_box, withdraw_box = claim.bounding_box(), withdraw.bounding_box()
+    card_box = application.locator("[data-seat]").first.bounding_box()
+    assert claim_box["y"] < withdraw_box["y"], "the claim comes before withdrawing"
+    assert claim_box["width"] > 0.85 * card_box["width"], "the claim button spans its seat's card"
+    assert claim_box["width"] > withdraw_box["width"]
+    filled = "(el) => getComputedStyle(el).backgroundColor"
+    assert claim.evaluate(filled) not in ("rgba(0, 0, 0, 0)", "rgb(255, 255, 255)")
+    assert withdraw.evaluate(filled) in ("rgba(0, 0, 0, 0)", "rgb(255, 255, 255)")

@@ -12,7 +12,7 @@ PAGES = [
     Page("staff-referrals", "staff2", "/staff/kindergartens/{group_kindergarten}/referrals/", "[data-referral] a"),
     Page("referral-verify-staff", "staff2", "/referrals/verify/{token}/", "form button[type=submit]"),
     Page("console", "officer", f"{CONSOLE}/", ".dept-card"),
-    Page("console-schedule", "officer", f"{CONSOLE}/schedule/", "tr.edit-row summary"),
+    Page("console-schedule", "officer", f"{CONSOLE}/schedule/?year=2024", "tr.edit-row summary"),
     Page("console-calendar", "officer", f"{CONSOLE}/calendar/", "form button[type=submit]"),
     Page("console-settings", "officer", f"{CONSOLE}/settings/", "form button[type=submit]"),
     Page("console-kindergartens", "officer", f"{CONSOLE}/kindergartens/", "form button[type=submit]"),
