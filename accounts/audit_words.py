@@ -26,6 +26,7 @@ ACTION_LABELS = {
     "account.flag_dismiss": _("Sharing flag dismissed"),
     "account.password_reset": _("Password changed with an SMS code"),
     "account.signup": _("Parent signed up"),
+    "account.signup_attempt_on_taken": _("Sign-up tried with an IIN or phone already registered"),
     "account.staff_create": _("Staff account made"),
     "api_token.issue": _("API token issued"),
     "api_token.revoke": _("API token revoked"),
@@ -47,6 +48,7 @@ ACTION_LABELS = {
     "privilege.confirmed": _("Privilege confirmed"),
     "privilege.rejected": _("Privilege rejected"),
     "privilege.removed": _("Privilege removed"),
+    "privilege_category.deactivate": _("Privilege category switched off"),
     "referral.issue": _("Seat claimed: referral issued"),
     "referral.enrol": _("Enrolment confirmed"),
     "referral.extend": _("Referral extended"),
@@ -102,6 +104,7 @@ KEY_LABELS = {
     "child": _("Child"),
     "application": _("Application"),
     "category": _("Category"),
+    "tier": _("List"),
     "priority_start": _("The start of priority access"),
     "priority_end": _("The end of priority access"),
     "general_date": _("The general access date"),
@@ -160,6 +163,7 @@ VALUE_FORMATS: dict[str, Callable[[object], str]] = {
     "purpose": _choice("accounts.PhoneCode", "purpose"),
     "relation": _choice("accounts.RepresentativeLink", "relation"),
     "state_before": _choice("vacancies.Seat", "state"),
+    "tier": _choice("placement.PrivilegeCategory", "tier"),
     "new_child": _yes_no,
 }
 # The same key means another thing in some actions.

@@ -91,6 +91,8 @@ def query_date(params, name: str) -> dt.date | None:
 
 
 DATE_RANGE_MESSAGE = _("Give a date between %(earliest)s and %(latest)s.")
+# Said as dates are typed on the pages (dd.mm.yyyy), not as ISO.
+DATE_RANGE_PARAMS = {"earliest": f"{EARLIEST_DATE:%d.%m.%Y}", "latest": f"{LATEST_DATE:%d.%m.%Y}"}
 
 
 class DateField(forms.DateField):
@@ -101,9 +103,7 @@ class DateField(forms.DateField):
             value = ascii_digits_or_none(value) or "-"
         value = super().to_python(value)
         if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
-            raise ValidationError(
-                DATE_RANGE_MESSAGE, code="date_range", params={"earliest": EARLIEST_DATE, "latest": LATEST_DATE}
-            )
+            raise ValidationError(DATE_RANGE_MESSAGE, code="date_range", params=DATE_RANGE_PARAMS)
         return value
 
 

@@ -127,6 +127,8 @@ def test_issue12_every_audited_action_has_a_name():
     root = pathlib.Path(__file__).resolve().parents[2]
     written = set()
     for path in [p for app in ("accounts", "placement", "vacancies", "indigo") for p in (root / app).rglob("*.py")]:
+        if "commands" in path.parts:  # argparse's action="store_true", not an audit code
+            continue
         written |= set(re.findall(r'action="([a-z_]+(?:\.[a-z_]+)?)"', path.read_text()))
     written |= {f"referral.{state}" for state in ("expired", "refused", "cancelled")}
     written |= {f"privilege.{state}" for state in ("confirmed", "rejected", "removed")}
