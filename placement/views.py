@@ -154,7 +154,13 @@ def referral(request: HttpRequest, referral_id: int) -> HttpResponse:
 def referral_refuse_by_parent(request: HttpRequest, referral_id: int) -> HttpResponse:
     referral = _my_referral(request.user, referral_id)
     try:
-        referral_refuse(referral=referral, reason="refused by the family", by=request.user, request=request)
+        referral_refuse(
+            referral=referral,
+            reason=request.POST.get("reason", ""),
+            note=request.POST.get("note", ""),
+            by=request.user,
+            request=request,
+        )
     except ServiceError as error:
         messages.error(request, error.detail)
     else:
@@ -245,7 +251,8 @@ def referral_verify(request: HttpRequest, token: str) -> HttpResponse:
             elif action == "refuse":
                 referral_refuse(
                     referral=referral,
-                    reason=request.POST.get("reason", "") or "refused",
+                    reason=request.POST.get("reason", ""),
+                    note=request.POST.get("note", ""),
                     by=request.user,
                     request=request,
                 )
@@ -300,7 +307,13 @@ def staff_departure(request: HttpRequest, referral_id: int) -> HttpResponse:
     if not can_manage_kindergarten(request.user, kindergarten):
         raise PermissionDenied
     try:
-        referral_departure(referral=referral, reason=request.POST.get("reason", ""), by=request.user, request=request)
+        referral_departure(
+            referral=referral,
+            reason=request.POST.get("reason", ""),
+            note=request.POST.get("note", ""),
+            by=request.user,
+            request=request,
+        )
     except ServiceError as error:
         messages.error(request, error.detail)
     else:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from indigo.choices import GroupType, Language
 from indigo.i18n import localized
+from vacancies.reasons import NOTE_MAX, REASON_CODES
 
 _MONTH_DAY = RegexValidator(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$", _("Use MM-DD, for example 08-01."))
 
@@ -282,7 +283,10 @@ class SeatEvent(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    # A code from vacancies/reasons.py, published by the protocol; never typed text (R-P-4).
     reason = models.CharField(max_length=300, blank=True)
+    # What staff or a parent added to the reason: for staff and the department, never published.
+    note = models.CharField(max_length=NOTE_MAX, blank=True)
     # Public facts only (times, application reference, child initials): it feeds the protocol.
     data = models.JSONField(default=dict, blank=True)
 
@@ -291,6 +295,9 @@ class SeatEvent(models.Model):
         verbose_name_plural = _("seat events")
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["seat", "at"], name="seat_event_seat_at_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(reason="") | Q(reason__in=REASON_CODES), name="seat_event_reason_code"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()} #{self.seat_id}"
