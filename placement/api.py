@@ -294,11 +294,12 @@ class ReferralRefuseApi(APIView):
 
     @extend_schema(request=RefusalInput, responses=ReferralOutput)
     def post(self, request, referral_id: int):
-        payload = RefusalInput(data=request.data)
-        payload.is_valid(raise_exception=True)
         referral = _referral(referral_id)
         if referral.child_id not in _my_child_ids(request.user):
             referral = _staff_referral(request.user, referral_id)
+        # Read after the referral is found to be the caller's: anyone else gets 403/404, not a form error.
+        payload = RefusalInput(data=request.data)
+        payload.is_valid(raise_exception=True)
         referral = referral_refuse(
             referral=referral,
             reason=payload.validated_data["reason"],
@@ -333,10 +334,11 @@ class ReferralDepartureApi(APIView):
 
     @extend_schema(request=DepartureInput, responses=ReferralOutput)
     def post(self, request, referral_id: int):
+        referral = _staff_referral(request.user, referral_id)
         payload = DepartureInput(data=request.data)
         payload.is_valid(raise_exception=True)
         referral = referral_departure(
-            referral=_staff_referral(request.user, referral_id),
+            referral=referral,
             reason=payload.validated_data["reason"],
             note=payload.validated_data["note"],
             by=request.user,
