@@ -537,8 +537,8 @@ def generate(  # noqa: C901 - one linear recipe, easier read whole
                     number = f"{CITY['code']}-{claim_at.year % 100:02d}-9{rng.randrange(10**6):06d}"
                     history.append(("published", cutoff_of(day), "", window_data(day)))
                     history.append(("claimed", claim_at, "", {**facts(child_index, number), "stage": "priority"}))
-                    history.append(("expired", expired_at, "referral expired", facts(child_index, number)))
-                    history.append(("returned", expired_at, "referral expired", {}))
+                    history.append(("expired", expired_at, "expired", facts(child_index, number)))
+                    history.append(("returned", expired_at, "expired", {}))
                     day = calendar.add(local_date(expired_at), 1)
                 released_at = history[-1][1]
             else:
@@ -600,21 +600,21 @@ def generate(  # noqa: C901 - one linear recipe, easier read whole
                             issued=issued,
                             valid_until=valid_until,
                             closed=enrolled,
-                            reason="left" if fate == "vacated" else "",
+                            reason="other" if fate == "vacated" else "",
                         )
                     claimed_at = issued
                     history.append(("claimed", issued, "", {**facts(index, number), "stage": stage}))
                     if occupied_at:
                         history.append(("enrolled", occupied_at, "", facts(index, number)))
                     if vacated_at:
-                        history.append(("vacated", vacated_at, "left", facts(index, number)))
+                        history.append(("vacated", vacated_at, "other", facts(index, number)))
             if seat_state == "withdrawn":
                 if counters["withdrawn_today"] < special["withdrawn_today"]:
                     counters["withdrawn_today"] += 1
                     withdrawn_at = moment(today, 9, 17)
                 else:
                     withdrawn_at = min(published_at + dt.timedelta(days=rng.randint(1, 5)), previous_cutoff)
-                withdraw_reason = "Топ жабылды / группа закрыта"
+                withdraw_reason = "group_closed"
                 history.append(("withdrawn", withdrawn_at, withdraw_reason, {}))
             # The midnight job recorded general access for seats still open then (not last night's).
             open_until = claimed_at or withdrawn_at or general_recorded_until
@@ -653,7 +653,7 @@ def generate(  # noqa: C901 - one linear recipe, easier read whole
                 issued=issued,
                 valid_until=ended,
                 closed=ended,
-                reason="referral expired",
+                reason="expired",
             )
         for key in ("withdrawn_applications", "stop_listed"):
             for _ in range(special[key]):

@@ -31,6 +31,16 @@ class Confirmation:
     danger: bool = True
     # A form field shown on the page (e.g. the reason a block gives): name, label, value, required.
     ask: dict | None = None
+    # A reason from a published list (R-P-4: "withdrawal", "refusal", "departure"; vacancies/reasons.py)
+    # with its unpublished note, shown already chosen when the first step sent them.
+    reason_kind: str = ""
+    reason: str = ""
+    note: str = ""
+
+    def reason_from(self, request: HttpRequest, kind: str) -> "Confirmation":
+        data = request.POST if request.method == "POST" else request.GET
+        self.reason_kind, self.reason, self.note = kind, data.get("reason", ""), data.get("note", "")
+        return self
 
 
 def confirm_page(request: HttpRequest, confirmation: Confirmation, *, city=None, status: int = 200) -> HttpResponse:

@@ -13,7 +13,8 @@ from vacancies.models import City, Group, Protocol
 from vacancies.protocol import protocol_publish, protocols_catch_up
 from vacancies.services import group_free_places, seat_release, seat_withdraw
 
-DEMO_WITHDRAW_REASON = "Топ жөндеуге жабылды / Группа закрыта на ремонт"
+# A reason from the list the protocol publishes (vacancies/reasons.py, R-P-4).
+DEMO_WITHDRAW_REASON = "repairs"
 
 
 def demo_seats_load(*, city: City, rng: random.Random, groups_per_batch: int = 12, after: dt.date | None = None) -> int:

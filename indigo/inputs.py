@@ -1,7 +1,7 @@
 """Hostile input refused at one depth, with a clear 400 in the reader's language, never a 500.
 
 - RefuseHostileInput (middleware): a NUL character anywhere in the path, the query string, the
-  cookies, form data or a JSON body is refused before any view runs (PostgreSQL cannot store or
+  headers and cookies, form data or a JSON body is refused before any view runs (PostgreSQL cannot store or
   compare a NUL, so it used to end in a 500 wherever such text reached a query).
 - query_int / query_date: numbers and dates read from a query string or a form, with digits of any
   script read as 0-9 (indigo/digits.py) and bounds, so that '²' or 9999-12-31 cannot reach int()
@@ -129,6 +129,9 @@ def _holds_nul(request: HttpRequest) -> bool:
     if NUL in request.path_info or NUL in request.path:
         return True
     if any(NUL in key or NUL in value for key, value in request.COOKIES.items()):
+        return True
+    # Headers too: the user agent and forwarded addresses are stored with every sign-in and audit entry.
+    if any(NUL in value for key, value in request.META.items() if key.startswith("HTTP_") and isinstance(value, str)):
         return True
     if any(NUL in key or any(NUL in v for v in values) for key, values in request.GET.lists()):
         return True

@@ -26,6 +26,7 @@ from placement.services import referral_departure, referral_enrol, referral_exte
 from placement.services.applications import application_file, application_withdraw
 from placement.services.claims import CLAIM_RATE, claim_applications
 from vacancies.models import City, Kindergarten, Seat
+from vacancies.reasons import NOTE_MAX, DepartureReason, RefusalReason
 
 
 def _my_child_ids(user) -> set[int]:
@@ -275,8 +276,15 @@ class ReferralEnrolApi(APIView):
         return Response(ReferralOutput(referral).data)
 
 
-class ReasonInput(serializers.Serializer):
-    reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
+class RefusalInput(serializers.Serializer):
+    # R-P-4: the protocol publishes the reason, so it is a choice ("other" when none); the note never is.
+    reason = serializers.ChoiceField(choices=RefusalReason.choices, required=False, default=RefusalReason.OTHER)
+    note = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True, default="")
+
+
+class DepartureInput(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=DepartureReason.choices, required=False, default=DepartureReason.OTHER)
+    note = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True, default="")
 
 
 class ReferralRefuseApi(APIView):
@@ -284,16 +292,18 @@ class ReferralRefuseApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=ReasonInput, responses=ReferralOutput)
+    @extend_schema(request=RefusalInput, responses=ReferralOutput)
     def post(self, request, referral_id: int):
-        payload = ReasonInput(data=request.data)
-        payload.is_valid(raise_exception=True)
         referral = _referral(referral_id)
         if referral.child_id not in _my_child_ids(request.user):
             referral = _staff_referral(request.user, referral_id)
+        # Read after the referral is found to be the caller's: anyone else gets 403/404, not a form error.
+        payload = RefusalInput(data=request.data)
+        payload.is_valid(raise_exception=True)
         referral = referral_refuse(
             referral=referral,
-            reason=payload.validated_data.get("reason") or "refused",
+            reason=payload.validated_data["reason"],
+            note=payload.validated_data["note"],
             by=request.user,
             request=request,
         )
@@ -322,13 +332,15 @@ class ReferralExtendApi(APIView):
 class ReferralDepartureApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=ReasonInput, responses=ReferralOutput)
+    @extend_schema(request=DepartureInput, responses=ReferralOutput)
     def post(self, request, referral_id: int):
-        payload = ReasonInput(data=request.data)
+        referral = _staff_referral(request.user, referral_id)
+        payload = DepartureInput(data=request.data)
         payload.is_valid(raise_exception=True)
         referral = referral_departure(
-            referral=_staff_referral(request.user, referral_id),
-            reason=payload.validated_data.get("reason", ""),
+            referral=referral,
+            reason=payload.validated_data["reason"],
+            note=payload.validated_data["note"],
             by=request.user,
             request=request,
         )

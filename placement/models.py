@@ -235,7 +235,9 @@ class Referral(models.Model):
     valid_until = models.DateTimeField()
     extended_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # A code from vacancies/reasons.py (the protocol publishes it); the note is never published (R-P-4).
     close_reason = models.CharField(max_length=300, blank=True)
+    close_note = models.CharField(max_length=500, blank=True)
     # Set by the reminder job before it sends, so a second run never reminds twice.
     reminded_at = models.DateTimeField(null=True, blank=True)
 

@@ -220,9 +220,16 @@ def referral(request: HttpRequest, referral_id: int) -> HttpResponse:
 def referral_refuse_by_parent(request: HttpRequest, referral_id: int) -> HttpResponse:
     referral = _my_referral(request.user, referral_id)
     if not confirmed(request):
-        return confirm_page(request, _refuse_confirmation(referral), city=referral.application.city)
+        confirmation = _refuse_confirmation(request, referral).reason_from(request, "refusal")
+        return confirm_page(request, confirmation, city=referral.application.city)
     try:
-        referral_refuse(referral=referral, reason="refused by the family", by=request.user, request=request)
+        referral_refuse(
+            referral=referral,
+            reason=request.POST.get("reason", ""),
+            note=request.POST.get("note", ""),
+            by=request.user,
+            request=request,
+        )
     except ServiceError as error:
         messages.error(request, error.detail)
     else:
@@ -230,7 +237,9 @@ def referral_refuse_by_parent(request: HttpRequest, referral_id: int) -> HttpRes
     return redirect("cabinet")
 
 
-def _refuse_confirmation(referral: Referral, *, cancel_url: str = "", ask_reason: bool = False) -> Confirmation:
+def _refuse_confirmation(
+    request: HttpRequest, referral: Referral, *, cancel_url: str = "", ask_reason: bool = False
+) -> Confirmation:
     city = referral.application.city
     kindergarten = referral.seat.group.kindergarten
     return Confirmation(
@@ -254,7 +263,6 @@ def _refuse_confirmation(referral: Referral, *, cancel_url: str = "", ask_reason
         button=_("Yes, refuse the referral"),
         cancel_url=cancel_url or reverse("referral", kwargs={"referral_id": referral.pk}),
         hidden={"action": "refuse"} if ask_reason else {},
-        ask={"name": "reason", "label": _("Reason"), "value": "", "maxlength": 300} if ask_reason else None,
     )
 
 
@@ -354,12 +362,13 @@ def referral_verify(request: HttpRequest, token: str) -> HttpResponse:
             elif action == "refuse":
                 if not confirmed(request):
                     cancel_url = reverse("referral-verify", kwargs={"token": token})
-                    confirmation = _refuse_confirmation(referral, cancel_url=cancel_url, ask_reason=True)
-                    confirmation.ask["value"] = request.POST.get("reason", "")
+                    confirmation = _refuse_confirmation(request, referral, cancel_url=cancel_url, ask_reason=True)
+                    confirmation.reason_from(request, "refusal")
                     return confirm_page(request, confirmation, city=kindergarten.city)
                 referral_refuse(
                     referral=referral,
-                    reason=request.POST.get("reason", "") or "refused",
+                    reason=request.POST.get("reason", ""),
+                    note=request.POST.get("note", ""),
                     by=request.user,
                     request=request,
                 )
@@ -428,16 +437,16 @@ def staff_departure(request: HttpRequest, referral_id: int) -> HttpResponse:
             ],
             button=_("Yes, record the departure"),
             cancel_url=reverse("staff-referrals", kwargs={"kindergarten_id": kindergarten.pk}),
-            ask={
-                "name": "reason",
-                "label": _("Reason"),
-                "value": request.POST.get("reason") or request.GET.get("reason", ""),
-                "maxlength": 300,
-            },
-        )
+        ).reason_from(request, "departure")
         return confirm_page(request, confirmation, city=kindergarten.city)
     try:
-        referral_departure(referral=referral, reason=request.POST.get("reason", ""), by=request.user, request=request)
+        referral_departure(
+            referral=referral,
+            reason=request.POST.get("reason", ""),
+            note=request.POST.get("note", ""),
+            by=request.user,
+            request=request,
+        )
     except ServiceError as error:
         messages.error(request, error.detail)
     else:

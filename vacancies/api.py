@@ -20,6 +20,7 @@ from indigo.db_router import public_read
 from vacancies.access import Stage
 from vacancies.models import City, Group, Protocol, Seat
 from vacancies.protocol import protocol_csv, protocol_document
+from vacancies.reasons import NOTE_MAX, WithdrawalReason
 from vacancies.selectors import RegistryFilters, city_default, registry_seats
 from vacancies.services import seat_release, seat_withdraw
 
@@ -152,7 +153,9 @@ class SeatWithdrawApi(APIView):
     permission_classes = [IsAuthenticated]
 
     class WithdrawInputSerializer(serializers.Serializer):
-        reason = serializers.CharField(max_length=300)
+        # R-P-4: the protocol publishes the reason, so it is a choice; the note is never published.
+        reason = serializers.ChoiceField(choices=WithdrawalReason.choices)
+        note = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True, default="")
 
     class WithdrawOutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
@@ -164,7 +167,8 @@ class SeatWithdrawApi(APIView):
         seat = get_object_or_404(Seat.objects.select_related("group__kindergarten__city"), pk=seat_id)
         payload = self.WithdrawInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        seat = seat_withdraw(seat=seat, reason=payload.validated_data["reason"], by=request.user, request=request)
+        data = payload.validated_data
+        seat = seat_withdraw(seat=seat, reason=data["reason"], note=data["note"], by=request.user, request=request)
         return Response({"id": seat.pk, "state": seat.state, "withdrawn_at": seat.withdrawn_at})
 
 

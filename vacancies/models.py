@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from indigo.choices import GroupType, Language
 from indigo.i18n import localized
+from vacancies.reasons import NOTE_MAX, REASON_CODES
 
 _MONTH_DAY = RegexValidator(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$", _("Use MM-DD, for example 08-01."))
 
@@ -282,7 +283,10 @@ class SeatEvent(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    # A code from vacancies/reasons.py, published by the protocol; never typed text (R-P-4).
     reason = models.CharField(max_length=300, blank=True)
+    # What staff or a parent added to the reason: for staff and the department, never published.
+    note = models.CharField(max_length=NOTE_MAX, blank=True)
     # Public facts only (times, application reference, child initials): it feeds the protocol.
     data = models.JSONField(default=dict, blank=True)
 
@@ -296,6 +300,7 @@ class SeatEvent(models.Model):
             models.UniqueConstraint(
                 fields=["seat", "at"], condition=Q(kind="general"), name="seat_event_general_once_per_opening"
             ),
+            models.CheckConstraint(condition=Q(reason="") | Q(reason__in=REASON_CODES), name="seat_event_reason_code"),
         ]
 
     def __str__(self) -> str:

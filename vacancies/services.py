@@ -18,6 +18,7 @@ from indigo.errors import Conflict, NotAllowed, ServiceError
 from vacancies.access import WindowPlanner
 from vacancies.locking import city_lock, protocol_write_begin
 from vacancies.models import City, Group, Seat, SeatEvent
+from vacancies.reasons import WithdrawalReason, reason_clean
 
 MAX_RELEASE_AT_ONCE = 200
 WITHDRAWABLE = (Seat.State.RELEASED, Seat.State.OPEN)
@@ -76,13 +77,12 @@ def seat_release(*, group: Group, count: int, by=None, at: dt.datetime | None = 
     return seats
 
 
-def seat_withdraw(*, seat: Seat, reason: str, by=None, at: dt.datetime | None = None, request=None) -> Seat:
-    """R-S-5: take back an unclaimed seat, with a reason the protocol shows."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ServiceError("reason_required", _("Say why the seat is withdrawn; the protocol shows the reason."))
-    if len(reason) > 300:
-        raise ServiceError("reason_too_long", _("Keep the reason under 300 characters."))
+def seat_withdraw(
+    *, seat: Seat, reason: str, note: str = "", by=None, at: dt.datetime | None = None, request=None
+) -> Seat:
+    """R-S-5: take back an unclaimed seat, with a reason from the list the protocol shows (R-P-4) and
+    an optional note that only staff and the department read."""
+    reason, note = reason_clean(reason, note, WithdrawalReason)
     _require_manager(by, seat.group.kindergarten)
     with transaction.atomic():
         stamped = protocol_write_begin(seat.group.kindergarten.city_id)
@@ -96,20 +96,20 @@ def seat_withdraw(*, seat: Seat, reason: str, by=None, at: dt.datetime | None = 
                 state=locked.get_state_display(),
             )
         Seat.objects.filter(pk=locked.pk).update(state=Seat.State.WITHDRAWN, withdrawn_at=at, withdraw_reason=reason)
-        SeatEvent.objects.create(seat=locked, kind=SeatEvent.Kind.WITHDRAWN, at=at, actor=by, reason=reason)
+        SeatEvent.objects.create(seat=locked, kind=SeatEvent.Kind.WITHDRAWN, at=at, actor=by, reason=reason, note=note)
         audit_record(
             actor=by,
             action="seat.withdraw",
             obj=locked,
             city=seat.group.kindergarten.city,
             request=request,
-            data={"reason": reason, "state_before": locked.state},
+            data={"reason": reason, "note": note, "state_before": locked.state},
         )
     locked.refresh_from_db()
     return locked
 
 
-def seats_return(*, returns: list[tuple[int, dt.datetime]], reason: str, by=None) -> None:
+def seats_return(*, returns: list[tuple[int, dt.datetime]], reason: str, note: str = "", by=None) -> None:
     """R-S-8: seats whose referral ended unused go back to the next protocol, in priority access.
 
     `returns` pairs a seat id with the moment it came back. The caller holds the transaction
@@ -132,7 +132,7 @@ def seats_return(*, returns: list[tuple[int, dt.datetime]], reason: str, by=None
         )
     SeatEvent.objects.bulk_create(
         [
-            SeatEvent(seat_id=seat_id, kind=SeatEvent.Kind.RETURNED, at=at, actor=by, reason=reason)
+            SeatEvent(seat_id=seat_id, kind=SeatEvent.Kind.RETURNED, at=at, actor=by, reason=reason, note=note)
             for seat_id, at in returns
         ]
     )

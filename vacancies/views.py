@@ -207,7 +207,13 @@ def staff_withdraw(request: HttpRequest, seat_id: int) -> HttpResponse:
     if not can_manage_kindergarten(request.user, seat.group.kindergarten):
         raise PermissionDenied
     try:
-        seat_withdraw(seat=seat, reason=request.POST.get("reason", ""), by=request.user, request=request)
+        seat_withdraw(
+            seat=seat,
+            reason=request.POST.get("reason", ""),
+            note=request.POST.get("note", ""),
+            by=request.user,
+            request=request,
+        )
     except ServiceError as error:
         messages.error(request, error.detail)
     else:

@@ -24,8 +24,9 @@ from indigo.errors import Conflict, NotAllowed, ServiceError
 from placement.models import Child, Referral
 from placement.services import referral_cancel, referral_terminate
 
-# What the public protocol says about a returned seat: no names, no officer's free text (R-P-4).
-PROTOCOL_REASON = "personal cabinet blocked"
+# What the public protocol says about a returned seat: no names, no officer's free text (R-P-4). The
+# code of vacancies.reasons.SystemReason.ACCOUNT_BLOCKED (written here: accounts does not import vacancies).
+PROTOCOL_REASON = "account_blocked"
 
 
 def add_months(moment: dt.datetime, months: int) -> dt.datetime:

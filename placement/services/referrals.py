@@ -20,6 +20,7 @@ from placement.models import Application, Referral
 from placement.notifications import referrals_expired_notify
 from vacancies.locking import protocol_write_begin
 from vacancies.models import City, Seat, SeatEvent
+from vacancies.reasons import DepartureReason, RefusalReason, SystemReason, reason_clean
 from vacancies.services import seats_return
 
 _END_EVENT = {
@@ -51,15 +52,25 @@ def _lock_issued(referral_ids: Iterable[int]) -> list[Referral]:
 
 
 def _end_unused(
-    referrals: list[Referral], *, state: str, reason: str, stop_list: bool, by=None, at: dt.datetime | None = None
+    referrals: list[Referral],
+    *,
+    state: str,
+    reason: str,
+    stop_list: bool,
+    note: str = "",
+    by=None,
+    at: dt.datetime | None = None,
 ) -> None:
-    """End issued referrals whose seats go back to the next protocol; a fixed number of queries."""
+    """End issued referrals whose seats go back to the next protocol; a fixed number of queries.
+
+    `reason` is a code of vacancies/reasons.py (published); `note` is never published (R-P-4)."""
     returns, applications, events = [], [], []
     for referral in referrals:
         ended = at or referral.valid_until
         referral.state = state
         referral.closed_at = ended
         referral.close_reason = reason
+        referral.close_note = note
         returns.append((referral.seat_id, ended))
         if stop_list:
             application = referral.application
@@ -72,6 +83,7 @@ def _end_unused(
                 at=ended,
                 actor=by,
                 reason=reason,
+                note=note,
                 data=referral_public_facts(referral),
             )
         )
@@ -81,14 +93,16 @@ def _end_unused(
     for referral in referrals:
         ended_at[referral.closed_at].append(referral.pk)
     for ended, referral_ids in ended_at.items():
-        Referral.objects.filter(pk__in=referral_ids).update(state=state, closed_at=ended, close_reason=reason)
+        Referral.objects.filter(pk__in=referral_ids).update(
+            state=state, closed_at=ended, close_reason=reason, close_note=note
+        )
     stop_until: dict[dt.datetime, list[int]] = defaultdict(list)
     for application in applications:
         stop_until[application.stop_listed_until].append(application.pk)
     for until, application_ids in stop_until.items():
         Application.objects.filter(pk__in=application_ids).update(stop_listed_until=until)
     SeatEvent.objects.bulk_create(events)
-    seats_return(returns=returns, reason=reason, by=by)
+    seats_return(returns=returns, reason=reason, note=note, by=by)
 
 
 def referrals_expire_due(*, city: City, until: dt.datetime) -> int:
@@ -99,18 +113,22 @@ def referrals_expire_due(*, city: City, until: dt.datetime) -> int:
         ).values_list("pk", flat=True)
         due = _lock_issued(due_ids)
         if due:
-            _end_unused(due, state=Referral.State.EXPIRED, reason="referral expired", stop_list=True)
+            _end_unused(due, state=Referral.State.EXPIRED, reason=SystemReason.EXPIRED, stop_list=True)
             referrals_expired_notify([referral.pk for referral in due])
     return len(due)
 
 
-def referral_refuse(*, referral: Referral, reason: str, by=None, request=None) -> Referral:
-    """The family turned the seat down (recorded by staff or by the parent): seat back, child stop-listed."""
-    return _end_one(referral, Referral.State.REFUSED, reason or "refused", stop_list=True, by=by, request=request)
+def referral_refuse(*, referral: Referral, reason: str = "", note: str = "", by=None, request=None) -> Referral:
+    """The family turned the seat down (recorded by staff or by the parent): seat back, child stop-listed.
+
+    The reason is a choice from RefusalReason ("other" when none is given), the note is never published."""
+    reason, note = reason_clean(reason, note, RefusalReason, default=RefusalReason.OTHER)
+    return _end_one(referral, Referral.State.REFUSED, reason, note=note, stop_list=True, by=by, request=request)
 
 
 def referral_cancel(*, referral: Referral, reason: str, stop_list: bool = False, by=None, request=None) -> Referral:
-    """Cancel an issued referral (a blocked cabinet, an unconfirmed extraordinary privilege)."""
+    """Cancel an issued referral (a blocked cabinet, an unconfirmed extraordinary privilege): a SystemReason."""
+    reason, _note = reason_clean(reason, "", SystemReason)
     return _end_one(referral, Referral.State.CANCELLED, reason, stop_list=stop_list, by=by, request=request)
 
 
@@ -118,27 +136,29 @@ def _city_id(referral: Referral) -> int:
     return Application.objects.values_list("city_id", flat=True).get(pk=referral.application_id)
 
 
-def _end_one(referral: Referral, state: str, reason: str, *, stop_list: bool, by, request) -> Referral:
+def _end_one(referral: Referral, state: str, reason: str, *, stop_list: bool, by, request, note: str = "") -> Referral:
     with transaction.atomic():
         # The writer lock before any row lock (vacancies/locking.py), and before the stamp.
         at = protocol_write_begin(_city_id(referral))
         locked = _lock_issued([referral.pk])
         if not locked:
             raise Conflict("referral_not_active", _("This referral is no longer active."))
-        _end_unused(locked, state=state, reason=reason, stop_list=stop_list, by=by, at=at)
+        _end_unused(locked, state=state, reason=reason, note=note, stop_list=stop_list, by=by, at=at)
         audit_record(
             actor=by,
             action=f"referral.{state}",
             obj=locked[0],
             city=locked[0].application.city,
             request=request,
-            data={"reason": reason},
+            data={"reason": reason, "note": note},
         )
     referral.refresh_from_db()
     return referral
 
 
-def _end_enrolment(referral: Referral, *, state: str, reason: str, action: str, by, request) -> Referral:
+def _end_enrolment(
+    referral: Referral, *, state: str, reason: str, action: str, by, request, note: str = ""
+) -> Referral:
     """The enrolled child leaves the group: the seat is vacated and the group may release a place again."""
     with transaction.atomic():
         at = protocol_write_begin(_city_id(referral))
@@ -146,17 +166,23 @@ def _end_enrolment(referral: Referral, *, state: str, reason: str, action: str, 
         if locked.state != Referral.State.ENROLLED:
             raise Conflict("referral_not_enrolled", _("This child is not enrolled on this referral."))
         Seat.objects.select_for_update().filter(pk=locked.seat_id).update(state=Seat.State.VACATED, vacated_at=at)
-        Referral.objects.filter(pk=locked.pk).update(state=state, closed_at=at, close_reason=reason)
+        Referral.objects.filter(pk=locked.pk).update(state=state, closed_at=at, close_reason=reason, close_note=note)
         SeatEvent.objects.create(
             seat_id=locked.seat_id,
             kind=SeatEvent.Kind.VACATED,
             at=at,
             actor=by,
             reason=reason,
+            note=note,
             data=referral_public_facts(locked),
         )
         audit_record(
-            actor=by, action=action, obj=locked, city=locked.application.city, request=request, data={"reason": reason}
+            actor=by,
+            action=action,
+            obj=locked,
+            city=locked.application.city,
+            request=request,
+            data={"reason": reason, "note": note},
         )
     referral.refresh_from_db()
     return referral
@@ -164,6 +190,7 @@ def _end_enrolment(referral: Referral, *, state: str, reason: str, action: str, 
 
 def referral_terminate(*, referral: Referral, reason: str, by=None, request=None) -> Referral:
     """End an enrolment contract (R-A-3 block): the child leaves and the group's place is free to release."""
+    reason, _note = reason_clean(reason, "", SystemReason)
     return _end_enrolment(
         referral, state=Referral.State.TERMINATED, reason=reason, action="referral.terminate", by=by, request=request
     )
@@ -219,12 +246,16 @@ def referral_enrol(*, referral: Referral, by=None, request=None) -> Referral:
     return referral
 
 
-def referral_departure(*, referral: Referral, reason: str, by=None, request=None) -> Referral:
-    """R-S-9: an enrolled child left; the group then has a place its staff may release."""
+def referral_departure(*, referral: Referral, reason: str = "", note: str = "", by=None, request=None) -> Referral:
+    """R-S-9: an enrolled child left; the group then has a place its staff may release.
+
+    The reason is a choice from DepartureReason ("other" when none is given), the note is never published."""
+    reason, note = reason_clean(reason, note, DepartureReason, default=DepartureReason.OTHER)
     return _end_enrolment(
         referral,
         state=Referral.State.LEFT,
-        reason=reason or "left",
+        reason=reason,
+        note=note,
         action="referral.departure",
         by=by,
         request=request,
@@ -264,7 +295,7 @@ def referrals_unconfirmed_extraordinary_cancel(*, city: City, until: dt.datetime
         _end_unused(
             locked,
             state=Referral.State.CANCELLED,
-            reason="extraordinary privilege not confirmed",
+            reason=SystemReason.PRIVILEGE_NOT_CONFIRMED,
             stop_list=True,
             at=until,
         )

@@ -203,7 +203,7 @@ MATRIX: dict[str, Route] = {
         "POST",
         lambda w: f"{L}/staff/referrals/{w.enrolled.pk}/departure/",
         expect(staff_a=REDIRECT),
-        data=lambda w: {"reason": "moved to Karaganda", "confirmed": "yes"},
+        data=lambda w: {"reason": "moved", "note": "moved to Karaganda", "confirmed": "yes"},
         changed=lambda w: Referral.objects.get(pk=w.enrolled.pk).state == "left",
     ),
     "api-my-children": Route("GET", lambda w: "/api/v1/me/children/", api(default=OK)),
@@ -257,7 +257,7 @@ MATRIX: dict[str, Route] = {
         lambda w: f"/api/v1/referrals/{w.referral.pk}/refuse/",
         # Whoever comes second finds it refused already.
         api(parent=OK, staff_a={200, 409}),
-        data=lambda w: {"reason": "too far"},
+        data=lambda w: {"reason": "too_far"},
         changed=lambda w: Referral.objects.get(pk=w.referral.pk).state == "refused",
         json=True,
     ),

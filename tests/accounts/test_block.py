@@ -75,7 +75,7 @@ def test_it_cancels_referrals_terminates_enrolments_and_returns_the_seat(block, 
     assert ("vacated", enrolled.seat_id) in kinds
     cancelled = protocol.entries.get(kind="cancelled")
     # The public protocol names no one and repeats no officer's free text (R-P-4).
-    assert cancelled.payload["reason"] == "personal cabinet blocked"
+    assert cancelled.payload["reason"] == "account_blocked"
     assert "Серікова" not in str(cancelled.payload)
 
 

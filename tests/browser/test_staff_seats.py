@@ -29,7 +29,8 @@ def test_it_releases_withdraws_and_publishes(live_server, page, screenshot, staf
     card.get_by_role("button", name="Высвободить").click()
     expect(card.locator("tr[data-seat]")).to_have_count(3)
     first = card.locator("tr[data-seat]").first
-    first.locator("input[name=reason]").fill("Группа закрыта на ремонт")
+    first.locator("select[name=reason]").select_option("repairs")  # R-P-4: a reason from the list
+    first.locator("input[name=note]").fill("Группа закрыта на ремонт")
     first.get_by_role("button", name="Отозвать").click()
     expect(page.locator(f"[data-testid=group-{group.pk}] tr[data-seat]")).to_have_count(2)
     screenshot(page, "staff-desk")

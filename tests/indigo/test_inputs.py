@@ -78,6 +78,14 @@ def test_it_refuses_nul_in_a_cookie_before_the_session_is_looked_up(client, city
     assert client.get("/ru/").status_code == 400
 
 
+def test_it_refuses_nul_in_a_header_that_the_audit_log_would_store(client, parent):
+    response = client.post(
+        "/en/accounts/login/", {"username": "aigerim", "password": "pass-for-tests"}, HTTP_USER_AGENT="Firefox\x00"
+    )
+    assert response.status_code == 400
+    assert not AuditLog.objects.exists()
+
+
 @pytest.mark.parametrize(
     "path",
     ["/api/v1/protocols/?city=%00", "/api/v1/referrals/verify/abc%00/", "/api/v1/vacancies/?city=te%00mirtau"],

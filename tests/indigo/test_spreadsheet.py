@@ -57,13 +57,15 @@ def test_it_neutralises_formulas_in_the_public_protocol_csv(db, city, formula_ki
     assert response.content.decode() == protocol_csv(protocol)
 
 
-def test_it_neutralises_formulas_in_the_protocol_csv_reason_column(db, city, kindergarten_a, staff_a):
+def test_it_never_writes_a_typed_note_into_the_protocol_csv(db, city, kindergarten_a, staff_a):
+    # Reasons are codes from a list (R-P-4, item 6): what staff type stays in the unpublished note.
     group = GroupFactory(kindergarten=kindergarten_a, cohort=2021, capacity=6)
     [seat] = seat_release(group=group, count=1, at=local(D(2024, 5, 31), 9))
-    seat_withdraw(seat=seat, reason=FORMULAS[3], by=staff_a, at=local(D(2024, 5, 31), 10))
+    seat_withdraw(seat=seat, reason="other", note=FORMULAS[3], by=staff_a, at=local(D(2024, 5, 31), 10))
     protocol = protocol_publish(city=city, cutoff=local(D(2024, 5, 31), 18))
-    text = protocol_csv(protocol)
-    assert not any(is_formula_like(cell) for row in csv.reader(io.StringIO(text)) for cell in row)
+    rows = list(csv.reader(io.StringIO(protocol_csv(protocol))))
+    assert "other" in {row[14] for row in rows}
+    assert not any(is_formula_like(cell) or "SUM" in cell for row in rows for cell in row)
 
 
 def _hostile_report() -> Report:

@@ -77,7 +77,7 @@ def test_it_returns_the_seat_and_stop_lists_on_refusal(city, may_seat, staff_a):
     user, application = family(city, 1)
     with time_machine.travel(local(dt.date(2024, 5, 6), 10), tick=False):
         referral = seat_claim(seat=may_seat, application=application, by=user)
-        referral_refuse(referral=referral, reason="The family moved away", by=staff_a)
+        referral_refuse(referral=referral, reason="moved", note="The family moved away", by=staff_a)
     assert Referral.objects.get(pk=referral.pk).state == "refused"
     assert Seat.objects.get(pk=may_seat.pk).state == "released"
     assert Application.objects.get(pk=application.pk).stop_listed_until == local(dt.date(2024, 5, 16), 10)
@@ -91,7 +91,7 @@ def test_it_enrols_and_records_the_departure(city, may_seat, staff_a):
     assert Referral.objects.get(pk=referral.pk).state == "enrolled"
     assert Seat.objects.get(pk=may_seat.pk).state == "occupied"
     assert Application.objects.get(pk=application.pk).state == "placed"
-    referral_departure(referral=referral, reason="Moved to Karaganda", by=staff_a)
+    referral_departure(referral=referral, reason="moved", note="Moved to Karaganda", by=staff_a)
     assert Seat.objects.get(pk=may_seat.pk).state == "vacated"
     assert Referral.objects.get(pk=referral.pk).state == "left"
 

@@ -23,7 +23,7 @@ def test_it_lists_referrals_and_records_a_departure(client, city, open_seats, st
     client.force_login(staff_a)
     page = client.get(f"/kk/staff/kindergartens/{kindergarten_a.pk}/referrals/")
     assert referral.number.encode() in page.content
-    client.post(f"/kk/staff/referrals/{referral.pk}/departure/", {"reason": "Moved", "confirmed": "yes"})
+    client.post(f"/kk/staff/referrals/{referral.pk}/departure/", {"reason": "moved", "confirmed": "yes"})
     assert Referral.objects.get(pk=referral.pk).state == "left"
 
 

@@ -69,7 +69,9 @@ def test_it_releases_and_withdraws_with_htmx(client, staff_a, group_a):
     assert response.status_code == 200
     assert response.content.count(b"data-seat=") == 3
     seat = Seat.objects.filter(group=group_a).first()
-    response = client.post(f"/ru/staff/seats/{seat.pk}/withdraw/", {"reason": "Ремонт"}, HTTP_HX_REQUEST="true")
+    response = client.post(
+        f"/ru/staff/seats/{seat.pk}/withdraw/", {"reason": "repairs", "note": "Ремонт"}, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200
     assert Seat.objects.get(pk=seat.pk).state == "withdrawn"
     assert response.content.count(b"data-seat=") == 2
@@ -88,5 +90,5 @@ def test_it_refuses_staff_of_another_kindergarten_on_the_web(client, staff_b, gr
     client.force_login(staff_b)
     assert client.post(f"/kk/staff/groups/{group_a.pk}/release/", {"count": "1"}).status_code == 403
     [seat] = seat_release(group=group_a, count=1, at=local(D(2024, 5, 31), 9))
-    assert client.post(f"/kk/staff/seats/{seat.pk}/withdraw/", {"reason": "x"}).status_code == 403
+    assert client.post(f"/kk/staff/seats/{seat.pk}/withdraw/", {"reason": "other"}).status_code == 403
     assert Seat.objects.get(pk=seat.pk).state == "released"

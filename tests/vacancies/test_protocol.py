@@ -26,7 +26,9 @@ def group(kindergarten_a):
 
 def test_it_lists_the_days_changes_in_time_order(city, group, staff_a):
     seats = seat_release(group=group, count=3, by=staff_a, at=local(D(2024, 5, 31), 9))
-    seat_withdraw(seat=seats[0], reason="Group closed for repairs", by=staff_a, at=local(D(2024, 5, 31), 11))
+    seat_withdraw(
+        seat=seats[0], reason="repairs", note="Group closed for repairs", by=staff_a, at=local(D(2024, 5, 31), 11)
+    )
     protocol = protocol_publish(city=city, cutoff=FRIDAY_CUTOFF)
 
     entries = list(protocol.entries.order_by("position"))
@@ -35,7 +37,9 @@ def test_it_lists_the_days_changes_in_time_order(city, group, staff_a):
     published = entries[-1].payload
     assert published["priority_until"] == "2024-06-05"
     assert published["general_from"] == local(D(2024, 6, 6)).isoformat()
-    assert entries[3].payload["reason"] == "Group closed for repairs"
+    # R-P-4: the reason from the list is published; the note is not.
+    assert entries[3].payload["reason"] == "repairs"
+    assert all("Group closed" not in str(e.payload) for e in entries)
     assert protocol.entry_count == 6
     assert protocol.cutoff.astimezone(dt.UTC).hour == 13
 
@@ -143,7 +147,7 @@ class TestVerification:
     def published(self, city, group, staff_a):
         seats = seat_release(group=group, count=3, by=staff_a, at=local(D(2024, 5, 30), 9))
         protocol_publish(city=city, cutoff=local(D(2024, 5, 30), 18))
-        seat_withdraw(seat=seats[1], reason="Staff shortage", by=staff_a, at=local(D(2024, 5, 31), 9))
+        seat_withdraw(seat=seats[1], reason="other", note="Staff shortage", by=staff_a, at=local(D(2024, 5, 31), 9))
         return protocol_publish(city=city, cutoff=FRIDAY_CUTOFF)
 
     def test_it_passes_on_untouched_protocols(self, published):

@@ -46,16 +46,18 @@ def test_it_refuses_staff_of_another_kindergarten(group, staff_b):
         seat_release(group=group, count=1, by=staff_b, at=MOMENT)
     [seat] = seat_release(group=group, count=1, at=MOMENT)
     with pytest.raises(NotAllowed):
-        seat_withdraw(seat=seat, reason="Repairs", by=staff_b)
+        seat_withdraw(seat=seat, reason="repairs", by=staff_b)
     assert Seat.objects.get(pk=seat.pk).state == "released"
 
 
 def test_it_withdraws_an_unclaimed_seat_with_its_reason(group, staff_a):
     [seat] = seat_release(group=group, count=1, by=staff_a, at=MOMENT)
-    seat = seat_withdraw(seat=seat, reason="Group merged after repairs", by=staff_a, at=local(D(2024, 5, 31), 11))
+    seat = seat_withdraw(
+        seat=seat, reason="group_closed", note="Group merged after repairs", by=staff_a, at=local(D(2024, 5, 31), 11)
+    )
     assert seat.state == "withdrawn"
     event = SeatEvent.objects.get(seat=seat, kind="withdrawn")
-    assert event.reason == "Group merged after repairs"
+    assert (event.reason, event.note) == ("group_closed", "Group merged after repairs")
     assert group_free_places(group=group) == 5
 
 
@@ -72,7 +74,7 @@ def test_it_cannot_withdraw_a_claimed_or_enrolled_seat(group, staff_a, state):
         group=group, state=state, released_at=MOMENT, withdrawn_at=MOMENT if state == "withdrawn" else None
     )
     with pytest.raises(Conflict) as excinfo:
-        seat_withdraw(seat=seat, reason="Changed our mind", by=staff_a)
+        seat_withdraw(seat=seat, reason="mistake", by=staff_a)
     assert excinfo.value.code == "seat_not_withdrawable"
     assert Seat.objects.get(pk=seat.pk).state == state
     assert not SeatEvent.objects.filter(seat=seat).exists()
