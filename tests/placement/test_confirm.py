@@ -81,12 +81,14 @@ def test_it_asks_the_kindergarten_before_recording_a_refusal(client, city, open_
     referral = seat_claim(seat=seat, application=application, by=user)
     client.force_login(staff_a)
     url = f"/en/referrals/verify/{referral.token}/"
-    response = client.post(url, {"action": "refuse", "reason": "moved away"})
+    response = client.post(url, {"action": "refuse", "reason": "moved", "note": "to Karaganda"})
     page = response.content.decode()
     assert response.status_code == 200 and "Refuse this referral?" in page
-    assert 'value="moved away"' in page and 'name="action" value="refuse"' in page
+    # The reason chosen on the first step is chosen on the second (R-P-4: from the list), the note kept.
+    assert 'value="moved" selected' in page and 'value="to Karaganda"' in page
+    assert 'name="action" value="refuse"' in page
     assert Referral.objects.get(pk=referral.pk).state == "issued"
-    client.post(url, {"action": "refuse", "reason": "moved away", **CONFIRMED})
+    client.post(url, {"action": "refuse", "reason": "moved", **CONFIRMED})
     assert Referral.objects.get(pk=referral.pk).state == "refused"
 
 
@@ -96,11 +98,12 @@ def test_it_asks_before_recording_a_departure(client, city, open_seats, staff_a,
     referral = referral_enrol(referral=seat_claim(seat=seat, application=application, by=user), by=staff_a)
     client.force_login(staff_a)
     url = f"/ru/staff/referrals/{referral.pk}/departure/"
-    response = client.get(url, {"reason": "Переезд"})
-    assert response.status_code == 200 and 'value="Переезд"' in response.content.decode()
-    client.post(url, {"reason": "Переезд"})
+    response = client.get(url, {"reason": "moved", "note": "Переезд"})
+    page = response.content.decode()
+    assert response.status_code == 200 and 'value="moved" selected' in page and 'value="Переезд"' in page
+    client.post(url, {"reason": "moved"})
     assert Referral.objects.get(pk=referral.pk).state == "enrolled"
-    client.post(url, {"reason": "Переезд", **CONFIRMED})
+    client.post(url, {"reason": "moved", **CONFIRMED})
     assert Referral.objects.get(pk=referral.pk).state == "left"
 
 
