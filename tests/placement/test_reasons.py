@@ -28,6 +28,8 @@ from vacancies.protocol import protocol_csv, protocol_document, protocol_publish
 from vacancies.reasons import REASON_CODES, RefusalReason, reason_label
 from vacancies.services import seat_release, seat_withdraw
 
+CONFIRMED = {"confirmed": "yes"}  # the second step of a refusal (issue 12)
+
 pytestmark = pytest.mark.django_db
 
 # Free text as staff or a parent might type it: a name that must never be published.
@@ -112,10 +114,10 @@ def test_it_publishes_a_refusal_reason_from_the_list_and_never_the_note_R_P_4(cl
     with time_machine.travel(local(dt.date(2024, 5, 7), 10), tick=False):
         if who == "staff-page":
             client.force_login(staff_a)
-            client.post(f"/ru/referrals/verify/{referral.token}/", {"action": "refuse", **data})
+            client.post(f"/ru/referrals/verify/{referral.token}/", {"action": "refuse", **data, **CONFIRMED})
         elif who == "parent-page":
             client.force_login(user)
-            client.post(f"/ru/cabinet/referrals/{referral.pk}/refuse/", data)
+            client.post(f"/ru/cabinet/referrals/{referral.pk}/refuse/", {**data, **CONFIRMED})
         else:
             api = APIClient()
             api.force_authenticate(user if who == "parent-api" else staff_a)

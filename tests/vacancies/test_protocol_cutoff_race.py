@@ -106,7 +106,7 @@ def listed(event: SeatEvent) -> list[dt.date]:
 
 
 def test_it_item_8_r_p_1_lists_a_withdrawal_stamped_before_the_cutoff_and_committed_after(city, seat, staff_a):
-    outcome = across_the_cutoff(seat, lambda: seat_withdraw(seat=seat, reason="Repairs", by=staff_a))
+    outcome = across_the_cutoff(seat, lambda: seat_withdraw(seat=seat, reason="repairs", by=staff_a))
     assert outcome["job_waited"], "the protocol should wait for the change stamped before its cutoff"
     assert outcome["write"].state == "withdrawn"
     assert outcome["job"] == {city.slug: ["2024-06-06"]}
@@ -135,7 +135,7 @@ def test_it_item_8_control_without_the_writer_lock_a_late_commit_is_in_no_protoc
     from indigo import clock
 
     monkeypatch.setattr(services, "protocol_write_begin", lambda city_id: clock.now())
-    outcome = across_the_cutoff(seat, lambda: seat_withdraw(seat=seat, reason="Repairs", by=staff_a))
+    outcome = across_the_cutoff(seat, lambda: seat_withdraw(seat=seat, reason="repairs", by=staff_a))
     assert not outcome["job_waited"]
     assert outcome["write"].state == "withdrawn"
     protocols_catch_up(city=city, until=local(D(2024, 6, 7), 19))

@@ -53,7 +53,8 @@ def test_it_item_12_r_p_3_verifies_a_downloaded_csv_on_its_own(city, kindergarte
     group = GroupFactory(kindergarten=kindergarten_a, cohort=2018, capacity=10)
     seats = seat_release(group=group, count=3, by=staff_a, at=local(D(2024, 5, 30), 9))
     protocol_publish(city=city, cutoff=local(D(2024, 5, 30), 18))
-    seat_withdraw(seat=seats[1], reason="Ремонт, «группа» закрыта; 2 места", by=staff_a, at=local(D(2024, 5, 31), 9))
+    note = "Ремонт, «группа» закрыта; 2 места"
+    seat_withdraw(seat=seats[1], reason="repairs", note=note, by=staff_a, at=local(D(2024, 5, 31), 9))
     Seat.objects.filter(pk=seats[0].pk).update(state="claimed")
     ApplicationFactory(city=city, child=ChildFactory(last_name="Сейтқали", first_name="Айлин"))
     protocol_publish(city=city, cutoff=local(D(2024, 5, 31), 18))
@@ -72,8 +73,10 @@ def test_it_item_12_r_p_3_verifies_a_downloaded_csv_on_its_own(city, kindergarte
     # Times carry their offset: Astana's in the rows, UTC's in the header.
     assert ",2024-05-31T09:00:00+05:00,withdrawn," in downloads["2024-05-31"]
 
+    # The note typed with the reason is never published (R-P-4).
+    assert "Ремонт" not in downloads["2024-05-31"]
     # An edited cell is caught by the file alone.
-    tampered = downloads["2024-05-31"].replace("Ремонт", "Remont")
+    tampered = downloads["2024-05-31"].replace("repairs", "mistake")
     with pytest.raises(AssertionError):
         verify_csv(tampered)
 
