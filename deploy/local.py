@@ -4,7 +4,7 @@
     .venv/bin/python -m deploy.local stop
     .venv/bin/python -m deploy.local status
 
-nginx (deploy/nginx.conf) → APP_SERVER instances (gunicorn gthread by default) → PgBouncer
+nginx (deploy/nginx.conf) → APP_SERVER instances (granian by default, chosen by bench/appservers.py; gunicorn gthread as the alternative) → PgBouncer
 (deploy/pgbouncer.ini, transaction pooling) → the local PostgreSQL on 127.0.0.1:5432, with Redis for
 the cache and the broker, one Celery worker and exactly one beat, and on request a streaming replica
 (a second PostgreSQL 15 cluster made with pg_basebackup -R) for the public pages. Every file it writes
@@ -40,7 +40,7 @@ VENV_BIN = ROOT / ".venv" / "bin"
 PYTHON = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.executable
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 # The one place that says which app server runs the portal (issue 15 item 2 measures the choice).
-APP_SERVER = os.environ.get("APP_SERVER", "gunicorn")
+APP_SERVER = os.environ.get("APP_SERVER", "granian")
 # Stop order: the front first, so no request reaches a process that is going away.
 STOP_ORDER = ("nginx", "app-", "celery-beat", "celery-worker", "pgbouncer")
 
@@ -343,10 +343,15 @@ class Topology:
         _run(args)
         _wait_port(self.pgbouncer_port, "PgBouncer", self.log_dir)
         # Its own pid file lives with its config (owned by postgres); ours points at it.
+        # Wait for a whole pid: the file exists a moment before pgbouncer has written its number, and an
+        # empty copy would leave nothing to stop.
         deadline = time.monotonic() + 10
-        while not (folder / "pgbouncer.pid").exists() and time.monotonic() < deadline:
+        while _pid(folder / "pgbouncer.pid") is None and time.monotonic() < deadline:
             time.sleep(0.1)
-        self.pid_file("pgbouncer").write_text((folder / "pgbouncer.pid").read_text())
+        pid = _pid(folder / "pgbouncer.pid")
+        if pid is None:
+            raise SystemExit(f"PgBouncer wrote no pid to {folder / 'pgbouncer.pid'}; see {self.log_dir}")
+        self.pid_file("pgbouncer").write_text(f"{pid}\n")
 
     def app_server_args(self, port: int) -> list[str]:
         if self.app_server == "gunicorn":
