@@ -4,7 +4,8 @@
     .venv/bin/python -m deploy.local stop
     .venv/bin/python -m deploy.local status
 
-nginx (deploy/nginx.conf) → APP_SERVER instances (granian by default, chosen by bench/appservers.py; gunicorn gthread as the alternative) → PgBouncer
+nginx (deploy/nginx.conf) → APP_SERVER instances (granian by default, as bench/appservers.py measured)
+→ PgBouncer
 (deploy/pgbouncer.ini, transaction pooling) → the local PostgreSQL on 127.0.0.1:5432, with Redis for
 the cache and the broker, one Celery worker and exactly one beat, and on request a streaming replica
 (a second PostgreSQL 15 cluster made with pg_basebackup -R) for the public pages. Every file it writes
