@@ -12,7 +12,6 @@ during and after, with the time from the event to the first good answer again.
 
 import argparse
 import contextlib
-import http.client
 import json
 import os
 import re
@@ -25,31 +24,18 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from deploy.client import CookieClient
 from deploy.local import PG_BIN, ROOT, Topology, _chown_to, _log, _run
 
 DRILL_ROOT = ROOT / "var" / "prod-drill"
 
 
-class Family:
+class Family(CookieClient):
     def __init__(self, port: int, number: int):
-        self.port, self.address = port, f"192.0.2.{number}"
-        self.cookies: dict[str, str] = {}
+        super().__init__(port, f"192.0.2.{number}", timeout=10)
 
     def request(self, method: str, path: str, body: bytes = b"", headers: dict | None = None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        sent = {"Host": f"127.0.0.1:{self.port}", "X-Forwarded-For": self.address, **(headers or {})}
-        if self.cookies:
-            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        try:
-            connection.request(method, path, body=body, headers=sent)
-            response = connection.getresponse()
-            content = response.read()
-        finally:
-            connection.close()
-        for name, value in response.getheaders():
-            if name.lower() == "set-cookie":
-                key, _, rest = value.partition("=")
-                self.cookies[key.strip()] = rest.split(";", 1)[0]
+        response, content = super().request(method, path, body=body, headers=headers)
         return response.status, content
 
     def sign_in(self, username: str) -> None:

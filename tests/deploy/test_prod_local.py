@@ -6,7 +6,6 @@ PostgreSQL, Redis, a Celery worker and beat, DEBUG=0. It is stopped at the end a
 """
 
 import concurrent.futures
-import http.client
 import json
 import os
 import re
@@ -16,34 +15,17 @@ from pathlib import Path
 import pytest
 from django.db import connections
 
+from deploy.client import CookieClient
 from deploy.local import ROOT, Topology, _alive, free_port
 
 pytestmark = [pytest.mark.xdist_group("prod_local")]
 
 
-class Browser:
-    """Just enough of a browser: cookies kept by hand (Django marks them Secure, and this is plain HTTP)."""
+class Browser(CookieClient):
+    """Just enough of a browser (deploy/client.py), with a JSON API call."""
 
     def __init__(self, port: int, address: str = "192.0.2.10"):
-        self.port, self.address = port, address
-        self.cookies: dict[str, str] = {}
-
-    def request(self, method: str, path: str, *, body: bytes = b"", headers: dict | None = None, port=None):
-        connection = http.client.HTTPConnection("127.0.0.1", port or self.port, timeout=30)
-        sent = {"Host": f"127.0.0.1:{self.port}", "X-Forwarded-For": self.address, **(headers or {})}
-        if self.cookies:
-            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        try:
-            connection.request(method, path, body=body, headers=sent)
-            response = connection.getresponse()
-            content = response.read()
-        finally:
-            connection.close()
-        for name, value in response.getheaders():
-            if name.lower() == "set-cookie":
-                key, _, rest = value.partition("=")
-                self.cookies[key.strip()] = rest.split(";", 1)[0]
-        return response, content
+        super().__init__(port, address)
 
     def api(self, method: str, path: str, payload=None, **kwargs):
         headers = {"Accept": "application/json", "X-CSRFToken": self.cookies.get("csrftoken", "")}
