@@ -1,11 +1,15 @@
+import sys
+
 from django.conf import settings
 from django.core.exceptions import BadRequest, SuspiciousOperation
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils import translation
 from django.utils.translation import gettext as _
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from placement.selectors import summer_schedule
 from vacancies.selectors import city_default, kindergarten_directory
@@ -70,13 +74,38 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     )
 
 
+# A database or Redis that does not answer (a restart, a failover) is an outage, not a bug: "busy, try
+# again" with 503 and Retry-After, like admission control, rather than a 500 (docs/deploy.md, drills).
+OUTAGE_RETRY_AFTER = "30"
+# What psycopg2 says when the server is gone, refuses connections, or is stopping or starting.
+_DATABASE_OUTAGE_WORDS = ("connect", "terminat", "shutting down", "starting up")
+
+
+def _is_outage() -> bool:
+    # Django calls handler500 inside its `except` block, so the exception being handled is at hand.
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError | InterfaceError):
+        # Only a lost or refused connection: any other database error is a bug and stays a 500.
+        return any(word in str(error).lower() for word in _DATABASE_OUTAGE_WORDS)
+    return isinstance(error, RedisConnectionError | RedisTimeoutError)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """500 without the request context: no context processor, session or database may be needed to
-    say that something failed (any of them may be what failed)."""
+    say that something failed (any of them may be what failed). An outage answers 503 instead."""
     language = _language_of(request)
+    outage = _is_outage()
+    status = 503 if outage else 500
     with translation.override(language):
         if _is_api(request):
-            detail = _("Something went wrong on our side. Try again in a minute.")
-            return JsonResponse({"code": "server_error", "detail": str(detail)}, status=500)
-        html = loader.get_template("500.html").render({"language": language, "home_url": f"/{language}/"})
-    return HttpResponse(html, status=500)
+            if outage:
+                code, detail = "busy", _("The portal is briefly unavailable. Try again in a minute.")
+            else:
+                code, detail = "server_error", _("Something went wrong on our side. Try again in a minute.")
+            response = JsonResponse({"code": code, "detail": str(detail)}, status=status)
+        else:
+            context = {"language": language, "home_url": f"/{language}/", "outage": outage}
+            response = HttpResponse(loader.get_template("500.html").render(context), status=status)
+    if outage:
+        response["Retry-After"] = OUTAGE_RETRY_AFTER
+    return response
