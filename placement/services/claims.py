@@ -41,7 +41,7 @@ from placement.services.guards import block_check
 from placement.services.referrals import referral_public_facts
 from placement.turns import turn_snapshot
 from vacancies.access import Stage, stage_at
-from vacancies.locking import protocol_write_begin
+from vacancies.locking import protocol_write_lock_sql
 from vacancies.models import City, Group, Kindergarten, Seat, SeatEvent
 
 LOCK_TIMEOUT = "3s"
@@ -271,12 +271,10 @@ def seats_claim(*, seats: list[Seat], applications: list[Application], by, reque
     markets = {Market.of(a) for (_s, a), stage in zip(pairs, stages, strict=True) if stage == Stage.PRIORITY}
     try:
         with transaction.atomic(durable=True):
-            # The city's writer lock first (shared, it never waits), so the protocol of this moment
-            # waits for this commit (vacancies/locking.py).
-            protocol_write_begin(applications[0].city_id)
-            rows = _lock_applications([a.pk for a in applications], markets)
+            rows = _lock_applications([a.pk for a in applications], markets, city_id=applications[0].city_id)
             # After the market's lock: every claim that held it before has committed, with an
-            # earlier moment than this one.
+            # earlier moment than this one; and under the city's writer lock, so the protocol of this
+            # moment waits for this commit (vacancies/locking.py).
             at = clock.now()
             for row in rows:
                 _check_application(row.state, row.stop_listed_until, row.holds_referral, at)
@@ -358,17 +356,18 @@ def _market_locks(markets: set[Market]) -> list[str]:
     return [f"SELECT pg_advisory_xact_lock({MARKET_LOCK}, {key});" for key in sorted(map(_market_key, markets))]
 
 
-def _lock_applications(pks: list[int], markets: set[Market]) -> list[Application]:
+def _lock_applications(pks: list[int], markets: set[Market], *, city_id: int) -> list[Application]:
     """Lock the priority markets, then the applications, with what the claim must check again: a
     withdrawal, a stop-list or another claim of the same child may have landed since they were read."""
     if connection.vendor != "postgresql":
         rows = list(Application.objects.raw(_LOCK_APPLICATIONS_SQL.format(marks=_marks(pks), lock=""), pks))
     else:
         # One round trip: the lock timeout for this transaction (it bounds the market's lock too), the
-        # market locks in key order, then the applications. Each statement reads the database as it is
-        # once the one before has returned, so the applications are read after the market's lock.
+        # city's writer lock (shared: it never waits), the market locks in key order, then the
+        # applications. Each statement reads the database as it is once the one before has returned,
+        # so the applications are read after the market's lock.
         sql = "".join(
-            [f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}';", *_market_locks(markets)]
+            [f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}';", protocol_write_lock_sql(city_id), *_market_locks(markets)]
             + [_LOCK_APPLICATIONS_SQL.format(marks=_marks(pks), lock="FOR UPDATE OF a")]
         )
         # raw() for the fields' converters (SQLite keeps timestamps as text).

@@ -71,7 +71,7 @@ def test_it_knows_every_unicode_digit_set():
 
 
 @pytest.mark.parametrize("name", sorted(DECIMAL_SCRIPTS))
-def test_it_refuses_unicode_digits_in_iin_as_a_second_account(parent, name):
+def test_it_refuses_unicode_digits_in_iin_as_a_second_account_R_A_3(parent, name):
     """Sign-up with the blocked parent's IIN in any script's digits finds the IIN taken."""
     iin = written_in(DECIMAL_SCRIPTS[name], PARENT_IIN)
     assert parse_iin(iin).value == PARENT_IIN
@@ -92,7 +92,7 @@ def test_it_refuses_digit_like_characters_in_iin_and_phone(parent, name):
     assert normalize_phone(written_in(NOT_DECIMAL[name], PARENT_PHONE)) is None
 
 
-def test_it_refuses_unicode_digits_in_iin_at_sign_up(client, parent):
+def test_it_refuses_unicode_digits_in_iin_at_sign_up_R_A_2(client, parent):
     """The blocked parent's IIN in any script's digits is read as that IIN: never a second account.
     (Sign-up answers a taken IIN as a new one and sends no code: item 4, test_account_enumeration.py.)"""
     names = [*DECIMAL_SCRIPTS, *NOT_DECIMAL]
@@ -177,7 +177,7 @@ def test_it_refuses_unicode_digits_in_iin_through_the_api(parent, city):
     ("field", "value"),
     [("iin", "٩٠٠٥١٥٤٠٠١٢٣"), ("iin", "９００５１５４００１２３"), ("phone", "+٧٧٠١٠٠٠٠٠٠١"), ("phone", "87010000001")],
 )
-def test_the_database_refuses_a_user_with_unicode_digits(field, value):
+def test_the_database_refuses_a_user_with_unicode_digits_R_A_2(field, value):
     with pytest.raises(IntegrityError), transaction.atomic():
         User.objects.create(username="second", **{field: value})
 
