@@ -1,0 +1,217 @@
+"""Justified envy: how often a child was passed over for a lower-ranked child on a seat both could take.
+
+A city compares its first-come days with its window days (R-W) by this one count, per local day and
+market (city, cohort, language, group type). The definitions, also in docs/rules.md:
+
+**Window days (R-W-4).** The preferences are the bid lists. Child A envies child B of the same window
+when A ranks above B at the close (the rank the allocation used), B was given a seat in group g, A
+listed g above the group A was given (or A was given nothing), and at A's turn g still had a seat
+for A: the seats of g taken by bidders ranked above A leave at least as many as A needs (one, or two
+for twins bidding together). Serial dictatorship makes this 0; anything else is a wrong allocation.
+
+**First-come days.** Nobody states a ranked list, so the evidence that exists stands in for one:
+- the order: the market's eligible queue (R-Q-2, R-S-6) just before the day's first claim in that
+  market. A child not in it (it became eligible later that day) ranks below everyone in it;
+- what A wanted: the kindergartens A's application prefers, in the order the parent listed them
+  (R-Q-4); and, if A ended the day without a seat, the batch of seats A went back for: A's next
+  referral after that day is for a seat of group g published at the same moment as B's seat;
+- what A got that day: the referral issued to A on that local day, if any.
+A envies B's claim of a seat (kindergarten k, group g) on day D when both are in the market's queue,
+A ranks above B, and either k is among A's preferred kindergartens and A ended D with no seat, with a
+seat outside its list, or with one further down its list than k; or A ended D without a seat and
+later took a seat of the same batch of g. A child without preferences and without such a later
+claim shows no evidence and is never counted, so the figure is a lower bound; twins are counted
+child by child.
+
+For both modes a day's row counts the seats placed, the seats that went to a child ranked below
+one who envied that seat ("seats over a better-ranked child") and the children passed over at least
+once. A window's allocation belongs to the local day of its close; claims after the close are
+first-come claims of that day.
+
+Queries: one for the referrals (the day's claims and the later claims), one for the preferred
+kindergartens, and one queue ranking per (day, market) that had first-come claims: never one per
+claim or per child.
+"""
+
+import bisect
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+
+from indigo import clock
+from placement.models import Application, Referral
+from placement.queue import Market, Scope, queue_ordered
+from vacancies.models import City
+
+LAST = float("inf")
+FIRST_COME, WINDOW = "first_come", "window"
+
+
+@dataclasses.dataclass
+class Envy:
+    placed: int = 0
+    seats_over: int = 0  # seats that went to a child ranked below one who envied them
+    passed_over: int = 0  # children passed over at least once
+
+    def add(self, other: "Envy") -> None:
+        self.placed += other.placed
+        self.seats_over += other.seats_over
+        self.passed_over += other.passed_over
+
+
+def envy_count(claims: Iterable[tuple[float, frozenset]], wants: Iterable[tuple[float, frozenset]]) -> Envy:
+    """The counting both modes share.
+
+    `claims`: (rank of the child placed, the keys of its seat), one per seat placed. `wants`: (rank of
+    a child, the keys of the seats it would have preferred to what it got), one per child with any.
+    A key names something a seat is (its group, its kindergarten, its batch); A envies B's seat when
+    A ranks above B and one of the seat's keys is among A's. O((claims + wants) · keys · log).
+    """
+    claims, wants = list(claims), list(wants)
+    lowest_claim: dict = defaultdict(lambda: -LAST)
+    for rank, keys in claims:
+        for key in keys:
+            lowest_claim[key] = max(lowest_claim[key], rank)
+    best_want: dict = defaultdict(lambda: LAST)
+    for rank, keys in wants:
+        for key in keys:
+            best_want[key] = min(best_want[key], rank)
+    seats_over = sum(1 for rank, keys in claims if any(best_want[key] < rank for key in keys))
+    passed_over = sum(1 for rank, keys in wants if any(lowest_claim[key] > rank for key in keys))
+    return Envy(placed=len(claims), seats_over=seats_over, passed_over=passed_over)
+
+
+# --- window days ------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Bid:
+    """One bid as published (R-W-5): whose, the rank at the close, the groups in order, how many seats."""
+
+    reference: str
+    rank: int
+    groups: tuple
+    children: int = 1
+
+
+def window_envy(bids: Iterable[Bid], given: dict[str, object], seats: dict[object, int]) -> Envy:
+    """Justified envy in one window: `given` maps a bid's reference to its group (None or absent: no
+    seat); `seats` the window seats of each group. Works on published data alone."""
+    bids = sorted(bids, key=lambda bid: bid.rank)
+    taken: dict[object, list[int]] = defaultdict(list)  # group → ranks given a seat there, one per seat
+    claims = []
+    for bid in bids:
+        group = given.get(bid.reference)
+        if group is not None:
+            taken[group].extend([bid.rank] * bid.children)
+            claims.extend((bid.rank, frozenset([group])) for _ in range(bid.children))
+    wants = []
+    for bid in bids:
+        group = given.get(bid.reference)
+        above = bid.groups[: bid.groups.index(group)] if group in bid.groups else bid.groups
+        # A seat "A could take": at A's turn the group still had enough for A's children.
+        could = [g for g in above if seats.get(g, 0) - bisect.bisect_left(taken[g], bid.rank) >= bid.children]
+        if could:
+            wants.append((bid.rank, frozenset(could)))
+    return envy_count(claims, wants)
+
+
+# --- first-come days --------------------------------------------------------------------------------
+
+
+def _market(row: dict) -> Market:
+    group = (row["seat__group__cohort"], row["seat__group__language"], row["seat__group__group_type"])
+    return Market(row["application__city_id"], *group)
+
+
+def _first_come_referrals(city: City, since: dt.datetime, window_referrals: set[int]) -> list[dict]:
+    rows = (
+        Referral.objects.filter(application__city=city, issued_at__gte=since)
+        .exclude(pk__in=window_referrals)
+        .values(
+            "pk",
+            "application_id",
+            "issued_at",
+            "application__city_id",
+            "seat__group_id",
+            "seat__group__kindergarten_id",
+            "seat__group__cohort",
+            "seat__group__language",
+            "seat__group__group_type",
+            "seat__published_at",
+        )
+        .order_by("issued_at", "pk")
+    )
+    return list(rows)
+
+
+def _preferences(city: City, cohorts: set[int]) -> dict[int, list[int]]:
+    """Each application's preferred kindergartens in the order the parent listed them (through-row ids)."""
+    through = Application.preferred_kindergartens.through
+    listed: dict[int, list[int]] = defaultdict(list)
+    rows = (
+        through.objects.filter(application__city=city, application__cohort__in=cohorts)
+        .order_by("application_id", "pk")
+        .values_list("application_id", "kindergarten_id")
+    )
+    for application, kindergarten in rows:
+        listed[application].append(kindergarten)
+    return listed
+
+
+def first_come_envy(
+    *, city: City, start: dt.date, end: dt.date, window_referrals: Iterable[int] = ()
+) -> dict[tuple[dt.date, Market], Envy]:
+    """Justified envy of each (local day, market) from `start` to `end` with first-come claims.
+
+    `window_referrals`: referrals a window's allocation issued, which are not first-come claims."""
+    since = clock.at_local(start, dt.time(0, 0))
+    until = clock.at_local(end + dt.timedelta(days=1), dt.time(0, 0))
+    referrals = _first_come_referrals(city, since, set(window_referrals))
+    by_day: dict[tuple[dt.date, Market], list[dict]] = defaultdict(list)
+    # Each child's referrals after `since` in time order: what it got on a day, and where it went next.
+    of_child: dict[int, list[dict]] = defaultdict(list)
+    for row in referrals:
+        row["day"] = clock.local_date(row["issued_at"])
+        of_child[row["application_id"]].append(row)
+        if row["issued_at"] < until:
+            by_day[row["day"], _market(row)].append(row)
+    if not by_day:
+        return {}
+    preferred = _preferences(city, {market.cohort for _, market in by_day})
+    result = {}
+    for (day, market), claims in sorted(by_day.items(), key=lambda item: (item[0][0], item[0][1].cohort)):
+        before_first = claims[0]["issued_at"] - dt.timedelta(microseconds=1)
+        order = queue_ordered(market=market, city=city, scope=Scope.ELIGIBLE, at=before_first)
+        rank = {application: position for application, _tier, position in order}
+        result[day, market] = _day_envy(day, claims, rank, preferred, of_child)
+    return result
+
+
+def _batch(row: dict) -> tuple:
+    return ("batch", row["seat__group_id"], row["seat__published_at"])
+
+
+def _day_envy(day, claims, rank, preferred, of_child) -> Envy:
+    seat_keys = [
+        (rank.get(row["application_id"], LAST), frozenset([("k", row["seat__group__kindergarten_id"]), _batch(row)]))
+        for row in claims
+    ]
+    wants = []
+    for application, position in rank.items():
+        listed = preferred.get(application, [])
+        mine = of_child.get(application, [])
+        got = next((row for row in mine if row["day"] == day), None)
+        if got is None:
+            keys = {("k", kindergarten) for kindergarten in listed}
+            later = next((row for row in mine if row["day"] > day), None)
+            if later is not None:
+                keys.add(_batch(later))
+        else:
+            where = got["seat__group__kindergarten_id"]
+            better = listed[: listed.index(where)] if where in listed else listed
+            keys = {("k", kindergarten) for kindergarten in better}
+        if keys:
+            wants.append((position, frozenset(keys)))
+    return envy_count(seat_keys, wants)
