@@ -1,0 +1,338 @@
+"""The window rush (R-W) over HTTP: 20,000 parents put their lists in a claim window's first minute,
+then the queue decides at the close.
+
+    .venv/bin/python -m bench.window [--parents 20000] [--seats 6000]
+
+The rush's market (bench/rush.py, general access: every child may bid) is opened in window mode: its
+6,000 seats carry a close a quarter of an hour ahead, and each parent lists 1–5 of its 240 groups,
+popular ones more often (a Zipf-like pull, so groups run out and the order matters). The same server is
+measured first on /healthz and on GET /api/v1/me/ (the signed-in floor), then every parent PUTs its
+list once at the same concurrency.
+
+Then, with the server stopped, the allocation job (placement/window) runs after the close on three
+copies of the database holding 10 %, 30 % and 100 % of the bids, timed and with its SQL counted. On
+the full one the window's public record is read back as anyone downloads it, the allocation is
+recomputed from it alone (serial dictatorship in the published ranks, written here afresh), and the
+result and its justified envy (placement/envy.py) are compared.
+"""
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import front
+from bench.common import (
+    PYTHON,
+    ROOT,
+    Verdicts,
+    bench_env,
+    city_template,
+    clone_database,
+    django_setup,
+    drop_database,
+    log,
+)
+from bench.rush import loadgen, server_config, summarize
+
+WORK_DATABASE = "indigo_bench_window"
+P99_TARGET_MS = 300.0
+RATIO_TARGET = 0.8
+ALLOCATION_TARGET_S = 5.0
+SHARES = (0.1, 0.3, 1.0)
+MAX_LIST = 5
+CLOSE_MINUTES = 15
+
+
+# --- set-up, in a Django process on the work database ------------------------------------------------
+
+
+def window_setup(*, parents: int, seats: int, seed: int) -> dict:
+    """The rush's general-access market turned into a claim window closing CLOSE_MINUTES from now,
+    and each parent's list of 1–5 groups."""
+    import datetime as dt
+
+    from bench.rush import market_setup
+    from indigo import clock
+    from vacancies.models import City, ClaimMode, Seat
+
+    plan = market_setup(mode="general", parents=parents, seats=seats, seed=seed)
+    close = clock.now() + dt.timedelta(minutes=CLOSE_MINUTES)
+    City.objects.filter(slug="almaty").update(general_mode=ClaimMode.WINDOW)
+    # As publication would have stamped them had the city been in window mode then (R-W-1, R-W-2).
+    Seat.objects.filter(pk__in=plan["seats"]).update(general_window_until=close)
+    groups = sorted(set(Seat.objects.filter(pk__in=plan["seats"]).values_list("group_id", flat=True)))
+    rng = random.Random(f"indigo-bench-window/{seed}")
+    weights = [1 / (index + 1) ** 0.8 for index in range(len(groups))]
+    for parent in plan["parents"]:
+        wanted = rng.randint(1, min(MAX_LIST, len(groups)))
+        listed: list[int] = []
+        while len(listed) < wanted:
+            group = rng.choices(groups, weights)[0]
+            if group not in listed:
+                listed.append(group)
+        parent["groups"] = listed
+    return {**plan, "groups": groups, "close": close.isoformat()}
+
+
+# --- the allocation, in a Django process on one copy --------------------------------------------------
+
+
+def allocate(*, share: float, seed: int, close: str, record_path: str | None) -> dict:
+    """Keep `share` of the bids, run the allocation after the close; its time and SQL statements."""
+    import datetime as dt
+
+    import time_machine
+    from django.db import connection
+    from placement.window.models import Bid, ClaimWindow, WindowAllocation
+
+    [window] = ClaimWindow.objects.all()
+    bids = list(Bid.objects.filter(window=window).values_list("application_id", flat=True))
+    if share < 1:
+        rng = random.Random(f"indigo-bench-window-share/{seed}/{share}")
+        keep = set(rng.sample(bids, round(len(bids) * share)))
+        Bid.objects.filter(window=window).exclude(application_id__in=keep).delete()
+        bids = list(keep)
+    counted = {"queries": 0}
+
+    def count(execute, sql, params, many, context):
+        counted["queries"] += 1
+        return execute(sql, params, many, context)
+
+    after_close = dt.datetime.fromisoformat(close) + dt.timedelta(seconds=1)
+    with time_machine.travel(after_close, tick=True), connection.execute_wrapper(count):
+        started = time.perf_counter()
+        window_allocate_run(window)
+        seconds = time.perf_counter() - started
+    allocation = WindowAllocation.objects.get(window=window)
+    if record_path:
+        Path(record_path).write_text(json.dumps(public_record(window)))
+    return {"share": share, "bids": len(bids), "placed": allocation.placed, "seconds": seconds, **counted}
+
+
+def window_allocate_run(window) -> None:
+    from placement.window.allocation import window_allocate
+
+    window_allocate(window_id=window.pk)
+
+
+def public_record(window) -> dict:
+    """The window's record as the public download serves it (R-W-5)."""
+    from placement.window.models import WindowAllocation
+
+    return WindowAllocation.objects.get(window=window).record
+
+
+# --- the independent recomputation ---------------------------------------------------------------------
+
+
+def recompute(record: dict) -> dict[str, object]:
+    """Serial dictatorship from the published bids and seats alone: reference → group (None: no seat).
+
+    Bidders in published rank order; each takes the highest listed group with a seat left for all its
+    children (twins: two of one group, or none)."""
+    left = {str(group): int(count) for group, count in record["seats"].items()}
+    given: dict[str, object] = {}
+    for bid in sorted(record["bids"], key=lambda b: b["rank"]):
+        need = len(bid.get("references") or [bid["reference"]])
+        choice = next((str(g) for g in bid["groups"] if left.get(str(g), 0) >= need), None)
+        if choice is not None:
+            left[choice] -= need
+        given[bid["reference"]] = choice
+    return given
+
+
+def check_record(record: dict) -> dict:
+    """The published result against the recomputation, and its justified envy."""
+    from placement.envy import Bid, window_envy
+
+    mine = recompute(record)
+    published = {bid["reference"]: (str(g) if g is not None else None) for bid in record["bids"] for g in [bid["got"]]}
+    differences = sorted(ref for ref in mine.keys() | published.keys() if mine.get(ref) != published.get(ref))
+    bids = [
+        Bid(b["reference"], b["rank"], tuple(str(g) for g in b["groups"]), len(b.get("references") or [1]))
+        for b in record["bids"]
+    ]
+    envy = window_envy(bids, published, {str(g): int(n) for g, n in record["seats"].items()})
+    return {"bids": len(bids), "differences": differences, "envy": envy}
+
+
+# --- the run ------------------------------------------------------------------------------------------
+
+
+def run_django(*args: str, database: str, timeout: float = 900) -> None:
+    subprocess.run(
+        [PYTHON, "-m", "bench.window", *args, "--database", database],
+        cwd=ROOT,
+        env=bench_env(database),
+        check=True,
+        timeout=timeout,
+    )
+
+
+def measure(args, template: str) -> bool:
+    log(f"== window rush: {args.parents:,} parents, {args.seats:,} seats, concurrency {args.concurrency} ==")
+    database = args.database
+    clone_database(template, database)
+    with tempfile.TemporaryDirectory(prefix="indigo-bench-") as folder:
+        plan_path = Path(folder, "plan.json")
+        run_django(
+            "--setup",
+            "--parents",
+            str(args.parents),
+            "--seats",
+            str(args.seats),
+            "--seed",
+            str(args.seed),
+            "--out",
+            str(plan_path),
+            database=database,
+        )
+        plan = json.loads(plan_path.read_text())
+    config = server_config(args.port)
+    load_before = os.getloadavg()
+    with front.serve(database, config, args) as server:
+        base = {"port": args.port, "concurrency": args.concurrency, "timeout": 30.0, "forwarded": args.front}
+        warm = 20 if args.invariants_only else 300
+        cookie = {"Cookie": plan["parents"][0]["cookie"]}
+        loadgen("fixed", {**base, "path": "/healthz", "requests": warm}, 120)
+        loadgen("fixed", {**base, "path": "/api/v1/me/children/", "headers": cookie, "requests": warm}, 120)
+        trivial = summarize(loadgen("fixed", {**base, "path": "/healthz", "requests": args.healthz_requests}, 300))
+        log(f"/healthz: {trivial['rate']:.0f} requests/s, p99 {trivial['p99']:.1f} ms")
+        me = {**base, "path": "/api/v1/me/", "headers": cookie, "requests": max(warm, args.healthz_requests // 4)}
+        signed_in = summarize(loadgen("fixed", me, 300))
+        log(f"/api/v1/me/: {signed_in['rate']:.0f} requests/s, p99 {signed_in['p99']:.1f} ms")
+        cpu = server.cpu_seconds()
+        started = time.monotonic()
+        result = loadgen("bids", {**base, **plan, "seed": args.seed, "max_seconds": args.max_seconds}, 1800)
+        log(f"bidding done in {time.monotonic() - started:.1f} s")
+        bid_cpu = server.cpu_seconds() - cpu
+    load_after = os.getloadavg()
+    bids = summarize(result)
+    bids["cpu_ms"] = bid_cpu * 1000 / max(bids["requests"], 1)
+    floor_ratio = bids["rate"] / signed_in["rate"] if signed_in["rate"] else 0.0
+
+    runs, record = [], None
+    with tempfile.TemporaryDirectory(prefix="indigo-bench-") as folder:
+        for share in SHARES:
+            copy = f"{database}_{round(share * 100)}"
+            clone_database(database, copy)
+            out, record_path = Path(folder, f"alloc-{share}.json"), Path(folder, "record.json")
+            extra = ["--record", str(record_path)] if share == 1.0 else []
+            run_django(
+                "--allocate",
+                str(share),
+                "--seed",
+                str(args.seed),
+                "--close",
+                plan["close"],
+                "--out",
+                str(out),
+                *extra,
+                database=copy,
+            )
+            runs.append(json.loads(out.read_text()))
+            drop_database(copy)
+            log(f"allocation of {share:.0%}: {runs[-1]}")
+        record = json.loads(Path(folder, "record.json").read_text())
+    checked = check_record(record)
+
+    print(f"\n== window rush results ({front.describe(config, args)}) ==")
+    print(f"machine: {os.cpu_count()} cores; load average before {load_before[0]:.2f}, after {load_after[0]:.2f}")
+    print(f"parents {args.parents:,}, seats {args.seats:,} in {len(plan['groups'])} groups, lists of 1–{MAX_LIST}")
+    print(f"bid requests          {bids['requests']:,} in {result['seconds']:.1f} s = {bids['rate']:.1f} bids/s")
+    print(f"bids accepted (200)   {len(result['placed']):,}")
+    p50, p95, p99, top = bids["p50"], bids["p95"], bids["p99"], bids["max"]
+    print(f"bid latency ms        p50 {p50:.1f}  p95 {p95:.1f}  p99 {p99:.1f}  max {top:.1f}")
+    print(f"statuses              {dict(sorted(bids['statuses'].items()))}   5xx {bids['errors_5xx']}")
+    print(f"answers by code       {result['codes']}")
+    print(f"/healthz (SELECT 1)   {trivial['rate']:.1f}/s, p99 {trivial['p99']:.1f} ms")
+    print(f"signed-in floor       GET /api/v1/me/ {signed_in['rate']:.1f}/s, p99 {signed_in['p99']:.1f} ms")
+    print(f"ratio bids/floor      {floor_ratio:.2f}   (bids/healthz {bids['rate'] / max(trivial['rate'], 1e-9):.2f})")
+    print(f"server CPU per bid    {bids['cpu_ms']:.2f} ms")
+    for run in runs:
+        print(
+            f"allocation {run['share']:>4.0%}      {run['bids']:,} bids → {run['placed']:,} seats in "
+            f"{run['seconds']:.2f} s, {run['queries']} SQL statements"
+        )
+    print(
+        f"recomputation         {checked['bids']:,} published bids, {len(checked['differences'])} differences "
+        f"{checked['differences'][:5]}, justified envy {checked['envy']}"
+    )
+
+    verdicts = Verdicts()
+    server_errors = bids["errors_5xx"] - bids["statuses"].get(503, 0)
+    verdicts.check(
+        "no server error, no request unanswered",
+        server_errors == 0 and bids["no_answer"] == 0,
+        f"{server_errors} 5xx other than 503, {bids['no_answer']} unanswered",
+    )
+    full = runs[-1]
+    verdicts.check(
+        "every accepted bid allocated once",
+        full["bids"] == len(result["placed"]) == checked["bids"],
+        f"{len(result['placed'])} accepted, {full['bids']} in the database, {checked['bids']} published",
+    )
+    verdicts.check("0 differences on recomputation", not checked["differences"], f"{len(checked['differences'])}")
+    envy = checked["envy"]
+    verdicts.check("0 justified envy", envy.seats_over == 0 and envy.passed_over == 0, f"{envy}")
+    verdicts.check(
+        "query count does not grow with the bids",
+        full["queries"] <= runs[0]["queries"] + 2,
+        " → ".join(str(run["queries"]) for run in runs),
+    )
+    if not args.invariants_only:
+        verdicts.check("zero 5xx", bids["errors_5xx"] == 0, f"{bids['errors_5xx']} (503 refusals included)")
+        verdicts.check("bid p99 < 300 ms", bids["p99"] < P99_TARGET_MS, f"{bids['p99']:.0f} ms")
+        verdicts.check(
+            f"bids/s ≥ {RATIO_TARGET} × signed-in floor",
+            floor_ratio >= RATIO_TARGET,
+            f"{bids['rate']:.0f} / {signed_in['rate']:.0f} = {floor_ratio:.2f}",
+        )
+        verdicts.check(
+            "allocation of the whole window < 5 s", full["seconds"] < ALLOCATION_TARGET_S, f"{full['seconds']:.2f} s"
+        )
+    verdicts.print("window rush")
+    return verdicts.passed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--parents", type=int, default=20000)
+    parser.add_argument("--seats", type=int, default=6000)
+    parser.add_argument("--scale", type=float, default=1.0, help="size of the city around the window's market")
+    parser.add_argument("--concurrency", type=int, default=12, help="requests in flight at once")
+    parser.add_argument("--healthz-requests", type=int, default=20000)
+    parser.add_argument("--max-seconds", type=float, default=1500)
+    parser.add_argument("--port", type=int, default=8707)
+    parser.add_argument("--seed", type=int, default=1)
+    front.add_arguments(parser)
+    parser.add_argument("--invariants-only", action="store_true", help="check correctness, not timings (CI)")
+    parser.add_argument("--database", default=WORK_DATABASE, help="the work database (a copy of the city)")
+    parser.add_argument("--setup", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--allocate", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--close", help=argparse.SUPPRESS)
+    parser.add_argument("--record", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.setup or args.allocate:
+        django_setup(args.database)
+        if args.setup:
+            out = window_setup(parents=args.parents, seats=args.seats, seed=args.seed)
+        else:
+            out = allocate(share=args.allocate, seed=args.seed, close=args.close, record_path=args.record)
+        Path(args.out).write_text(json.dumps(out))
+        return 0
+    return 0 if measure(args, city_template(args.scale)) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
