@@ -40,8 +40,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from indigo import clock
+from indigo.choices import GroupType, Language
 from placement.models import Application, Referral
 from placement.queue import Market, Scope, queue_ordered
+from placement.window.models import WindowAllocation
 from vacancies.models import City
 
 LAST = float("inf")
@@ -115,6 +117,40 @@ def window_envy(bids: Iterable[Bid], given: dict[str, object], seats: dict[objec
         if could:
             wants.append((bid.rank, frozenset(could)))
     return envy_count(claims, wants)
+
+
+def record_envy(record: dict) -> Envy:
+    """Justified envy of one window from its public record (R-W-5) alone."""
+    bids, given, seats = record_parts(record)
+    return window_envy(bids, given, seats)
+
+
+def record_parts(record: dict) -> tuple[list[Bid], dict[str, object], dict[object, int]]:
+    """The bids, the result and the seats of a window's public record, as window_envy reads them."""
+    bids, given = [], {}
+    for row in record["bids"]:
+        children = len(row.get("references") or [row["reference"]])
+        bids.append(Bid(row["reference"], row["rank"], tuple(str(g) for g in row["groups"]), children))
+        given[row["reference"]] = str(row["got"]) if row.get("got") is not None else None
+    return bids, given, {str(group): int(count) for group, count in record["seats"].items()}
+
+
+def window_days(*, city: City, start: dt.date, end: dt.date) -> tuple[dict[tuple[dt.date, Market], Envy], set[int]]:
+    """Justified envy of the windows that closed from `start` to `end`, by the local day of the close,
+    and the referrals their allocations issued. One query: the allocations with their records."""
+    since = clock.at_local(start, dt.time(0, 0))
+    until = clock.at_local(end + dt.timedelta(days=1), dt.time(0, 0))
+    days: dict[tuple[dt.date, Market], Envy] = {}
+    referrals: set[int] = set()
+    allocations = WindowAllocation.objects.filter(
+        window__city=city, window__closes_at__gte=since, window__closes_at__lt=until
+    ).select_related("window")
+    for allocation in allocations:
+        window = allocation.window
+        key = (clock.local_date(window.closes_at), Market(city.pk, window.cohort, window.language, window.group_type))
+        days.setdefault(key, Envy()).add(record_envy(allocation.record))
+        referrals.update(allocation.record.get("referral_ids", []))
+    return days, referrals
 
 
 # --- first-come days --------------------------------------------------------------------------------
@@ -215,3 +251,39 @@ def _day_envy(day, claims, rank, preferred, of_child) -> Envy:
         if keys:
             wants.append((position, frozenset(keys)))
     return envy_count(seat_keys, wants)
+
+
+# --- the report's rows ------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class EnvyDay:
+    """One local day of one market, both modes side by side (None: no seat placed in that mode)."""
+
+    day: dt.date
+    market: Market
+    first_come: Envy | None = None
+    window: Envy | None = None
+
+    @property
+    def modes(self) -> tuple[Envy | None, Envy | None]:
+        return self.first_come, self.window
+
+    @property
+    def language_label(self) -> str:
+        return str(Language(self.market.language).label)
+
+    @property
+    def group_type_label(self) -> str:
+        group_type = self.market.group_type
+        return str(GroupType(group_type).label) if group_type in GroupType.values else group_type
+
+
+def envy_by_day(*, city: City, start: dt.date, end: dt.date) -> list[EnvyDay]:
+    """Justified envy per local day and market from `start` to `end`, first-come and window side by side."""
+    windows, allocated = window_days(city=city, start=start, end=end)
+    first = first_come_envy(city=city, start=start, end=end, window_referrals=allocated)
+    rows = {key: EnvyDay(*key, first_come=envy) for key, envy in first.items()}
+    for key, envy in windows.items():
+        rows.setdefault(key, EnvyDay(*key)).window = envy
+    return [rows[key] for key in sorted(rows, key=lambda k: (k[0], k[1].cohort, k[1].language, k[1].group_type))]

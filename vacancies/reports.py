@@ -38,6 +38,7 @@ from indigo import clock
 from indigo.choices import Language
 from indigo.i18n import localized
 from indigo.spreadsheet import csv_writer, xlsx_cell
+from placement.envy import envy_by_day
 from placement.models import Application, Referral
 from vacancies.models import City, District, Group, Kindergarten, Protocol, Seat, SeatEvent
 
@@ -102,6 +103,8 @@ class Report:
     notes: list = dataclasses.field(default_factory=list)
     # Extra structure a page may show beside the table (the fairness days).
     detail: list = dataclasses.field(default_factory=list)
+    # Justified envy per day and market, first come beside the claim window (placement/envy.py).
+    envy: list = dataclasses.field(default_factory=list)
     # Columns whose numbers are names, not quantities (a birth year, a seat number).
     label_columns: frozenset = frozenset({0})
 
@@ -433,6 +436,7 @@ def report_fairness(*, city: City, period: Period) -> Report:
     days = {protocol["day"]: FairnessDay(protocol["day"]) for protocol in protocols}
     if protocols:
         _fill_fairness(city, protocols, days)
+    envy = envy_by_day(city=city, start=period.start, end=period.end)
     rows, chart_days = [], list(days.values())
     for day in chart_days:
         rows.extend([day.protocol_day, *row] for row in day.rows)
@@ -474,9 +478,24 @@ def report_fairness(*, city: City, period: Period) -> Report:
             (_("Seats moved to general access"), sum(day.moved for day in chart_days)),
             (_("…while children whose turn had come waited"), sum(day.with_waiting for day in chart_days)),
             (_("…and then taken in general access"), sum(day.taken for day in chart_days)),
+            *_envy_summary(envy),
         ],
         detail=chart_days,
+        envy=envy,
     )
+
+
+def _envy_summary(envy: list) -> list[tuple]:
+    labels = {
+        "first_come": pgettext_lazy("envy", "Seats over a better-ranked child, first come"),
+        "window": pgettext_lazy("envy", "Seats over a better-ranked child, claim window"),
+    }
+    rows = []
+    for mode, label in labels.items():
+        days = [getattr(day, mode) for day in envy if getattr(day, mode) is not None]
+        if days:
+            rows.append((label, sum(day.seats_over for day in days)))
+    return rows
 
 
 def _market_key(row: dict) -> tuple:

@@ -8,13 +8,16 @@ import datetime as dt
 import itertools
 
 import pytest
+from django.utils import translation
 
 from indigo.clock import at_local
 from placement.envy import Bid, Envy, envy_count, first_come_envy, window_envy
 from placement.models import Referral
 from placement.queue import Market
+from placement.window.models import ClaimWindow, WindowAllocation
 from tests.factories import ApplicationFactory, ChildFactory, GroupFactory
 from vacancies.models import Seat
+from vacancies.reports import Period, report_fairness
 
 D = dt.date(2024, 6, 6)
 PUBLISHED = at_local(dt.date(2024, 6, 3), dt.time(18, 0))
@@ -163,3 +166,50 @@ def test_the_count_needs_a_better_rank_and_a_shared_key():
     claims = [(5, frozenset({"x"})), (2, frozenset({"y"}))]
     wants = [(1, frozenset({"x"})), (3, frozenset({"y"})), (7, frozenset({"x"}))]
     assert envy_count(claims, wants) == Envy(placed=2, seats_over=1, passed_over=1)
+
+
+def window_closed(city, day: dt.date, record: dict) -> WindowAllocation:
+    window = ClaimWindow.objects.create(
+        city=city,
+        cohort=2021,
+        language="kk",
+        group_type="general",
+        stage="general",
+        opens_at=at(day, 0),
+        closes_at=at(day, 9),
+    )
+    return WindowAllocation.objects.create(window=window, ran_at=at(day, 9), bids=3, placed=2, record=record)
+
+
+def test_the_fairness_report_shows_both_modes_side_by_side_R_W_4(city, first_come_day, client, officer):
+    market, _ = first_come_day
+    window_closed(
+        city,
+        D,
+        {
+            "seats": {"1": 1, "2": 1},
+            "bids": [
+                {"reference": "T-1", "rank": 1, "groups": [1, 2], "got": 1},
+                {"reference": "T-2", "rank": 2, "groups": [1, 2], "got": 2},
+                {"reference": "T-3", "rank": 3, "groups": [1], "got": None},
+            ],
+        },
+    )
+    report = report_fairness(city=city, period=Period(D, D + dt.timedelta(days=3)))
+
+    [day, later] = report.envy
+    assert (day.day, day.market, later.day) == (D, market, D + dt.timedelta(days=2))
+    assert day.first_come == Envy(placed=3, seats_over=2, passed_over=3)
+    assert day.window == Envy(placed=2, seats_over=0, passed_over=0)
+    assert later.window is None
+    with translation.override("en"):
+        summary = {str(label): value for label, value in report.summary}
+    assert summary["Seats over a better-ranked child, first come"] == 2
+    assert summary["Seats over a better-ranked child, claim window"] == 0
+
+    client.force_login(officer)
+    page = client.get(f"/en/department/{city.slug}/reports/fairness/?from=2024-06-06&to=2024-06-09")
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert 'data-testid="fairness-envy"' in body
+    assert "Children passed over" in body
