@@ -210,6 +210,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "placement.tasks.notify_turns",
         "schedule": crontab(hour="0,18", minute=5),
     },
+    # R-W-4: each claim window is allocated in the minute after its close (and late ones catch up).
+    "allocate-claim-windows": {
+        "task": "placement.window.tasks.allocate_due_windows",
+        "schedule": crontab(minute="*"),
+    },
     "remind-expiring-referrals-10-00": {
         "task": "placement.tasks.notify_referrals_expiring",
         "schedule": crontab(hour=10, minute=0),

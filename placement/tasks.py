@@ -166,3 +166,7 @@ def refresh_waits(city_id: int, cutoff: str) -> int:
     release_stats(city=city, at=at)
     wait_alerts_notify(city=city, at=at)
     return markets
+
+
+# The claim window's tasks live with its code; importing them here registers them with Celery.
+from placement.window.tasks import allocate_due_windows, notify_window_unplaced  # noqa: E402, F401
