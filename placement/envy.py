@@ -29,8 +29,8 @@ once. A window's allocation belongs to the local day of its close; claims after 
 first-come claims of that day.
 
 Queries: one for the referrals (the day's claims and the later claims), one for the preferred
-kindergartens, and one queue ranking per (day, market) that had first-come claims: never one per
-claim or per child.
+kindergartens, one for the windows' records, and one queue ranking per (day, market) that had
+first-come claims: never one per claim or per child.
 """
 
 import bisect
@@ -39,12 +39,14 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.db.models import Exists, OuterRef
+
 from indigo import clock
 from indigo.choices import GroupType, Language
 from placement.models import Application, Referral
 from placement.queue import Market, Scope, queue_ordered
 from placement.window.models import WindowAllocation
-from vacancies.models import City
+from vacancies.models import City, SeatEvent
 
 LAST = float("inf")
 FIRST_COME, WINDOW = "first_come", "window"
@@ -120,28 +122,37 @@ def window_envy(bids: Iterable[Bid], given: dict[str, object], seats: dict[objec
 
 
 def record_envy(record: dict) -> Envy:
-    """Justified envy of one window from its public record (R-W-5) alone."""
+    """Justified envy of one window from its public record (R-W-5, placement/window/record.py) alone."""
     bids, given, seats = record_parts(record)
     return window_envy(bids, given, seats)
 
 
 def record_parts(record: dict) -> tuple[list[Bid], dict[str, object], dict[object, int]]:
-    """The bids, the result and the seats of a window's public record, as window_envy reads them."""
+    """The bids, the result and the seats of a window's public record, as window_envy reads them.
+
+    A family is named by its references joined; one the record shows could not take a seat at the
+    close (not eligible, no rank, beyond the priority turn) wanted nothing it could have had, so it
+    counts only if it was given a seat (which would itself be an error the recomputation names)."""
+    limit = record.get("turn_limit")
     bids, given = [], {}
     for row in record["bids"]:
-        children = len(row.get("references") or [row["reference"]])
-        bids.append(Bid(row["reference"], row["rank"], tuple(str(g) for g in row["groups"]), children))
-        given[row["reference"]] = str(row["got"]) if row.get("got") is not None else None
-    return bids, given, {str(group): int(count) for group, count in record["seats"].items()}
+        family = ",".join(row["applications"])
+        could = row["eligible"] and row["rank"] is not None and (limit is None or row["rank"] <= limit)
+        if row["result"] is not None:
+            given[family] = row["result"]
+        if could or row["result"] is not None:
+            rank = row["rank"] if row["rank"] is not None else LAST
+            groups = tuple(row["groups"]) if could else ()
+            bids.append(Bid(family, rank, groups, len(row["applications"])))
+    return bids, given, {group["id"]: group["seats"] for group in record["groups"]}
 
 
-def window_days(*, city: City, start: dt.date, end: dt.date) -> tuple[dict[tuple[dt.date, Market], Envy], set[int]]:
-    """Justified envy of the windows that closed from `start` to `end`, by the local day of the close,
-    and the referrals their allocations issued. One query: the allocations with their records."""
+def window_days(*, city: City, start: dt.date, end: dt.date) -> dict[tuple[dt.date, Market], Envy]:
+    """Justified envy of the windows that closed from `start` to `end`, by the local day of the close.
+    One query: the allocations with their public records."""
     since = clock.at_local(start, dt.time(0, 0))
     until = clock.at_local(end + dt.timedelta(days=1), dt.time(0, 0))
     days: dict[tuple[dt.date, Market], Envy] = {}
-    referrals: set[int] = set()
     allocations = WindowAllocation.objects.filter(
         window__city=city, window__closes_at__gte=since, window__closes_at__lt=until
     ).select_related("window")
@@ -149,8 +160,7 @@ def window_days(*, city: City, start: dt.date, end: dt.date) -> tuple[dict[tuple
         window = allocation.window
         key = (clock.local_date(window.closes_at), Market(city.pk, window.cohort, window.language, window.group_type))
         days.setdefault(key, Envy()).add(record_envy(allocation.record))
-        referrals.update(allocation.record.get("referral_ids", []))
-    return days, referrals
+    return days
 
 
 # --- first-come days --------------------------------------------------------------------------------
@@ -161,10 +171,14 @@ def _market(row: dict) -> Market:
     return Market(row["application__city_id"], *group)
 
 
-def _first_come_referrals(city: City, since: dt.datetime, window_referrals: set[int]) -> list[dict]:
+def _first_come_referrals(city: City, since: dt.datetime) -> list[dict]:
+    # A window's allocation marks the claim event of each seat it gave (placement/services/claims.py).
+    allocated = SeatEvent.objects.filter(
+        seat=OuterRef("seat"), kind=SeatEvent.Kind.CLAIMED, at=OuterRef("issued_at"), data__has_key="window"
+    )
     rows = (
         Referral.objects.filter(application__city=city, issued_at__gte=since)
-        .exclude(pk__in=window_referrals)
+        .exclude(Exists(allocated))
         .values(
             "pk",
             "application_id",
@@ -196,15 +210,12 @@ def _preferences(city: City, cohorts: set[int]) -> dict[int, list[int]]:
     return listed
 
 
-def first_come_envy(
-    *, city: City, start: dt.date, end: dt.date, window_referrals: Iterable[int] = ()
-) -> dict[tuple[dt.date, Market], Envy]:
-    """Justified envy of each (local day, market) from `start` to `end` with first-come claims.
-
-    `window_referrals`: referrals a window's allocation issued, which are not first-come claims."""
+def first_come_envy(*, city: City, start: dt.date, end: dt.date) -> dict[tuple[dt.date, Market], Envy]:
+    """Justified envy of each (local day, market) from `start` to `end` with first-come claims (the
+    seats a window's allocation gave are not among them)."""
     since = clock.at_local(start, dt.time(0, 0))
     until = clock.at_local(end + dt.timedelta(days=1), dt.time(0, 0))
-    referrals = _first_come_referrals(city, since, set(window_referrals))
+    referrals = _first_come_referrals(city, since)
     by_day: dict[tuple[dt.date, Market], list[dict]] = defaultdict(list)
     # Each child's referrals after `since` in time order: what it got on a day, and where it went next.
     of_child: dict[int, list[dict]] = defaultdict(list)
@@ -281,8 +292,8 @@ class EnvyDay:
 
 def envy_by_day(*, city: City, start: dt.date, end: dt.date) -> list[EnvyDay]:
     """Justified envy per local day and market from `start` to `end`, first-come and window side by side."""
-    windows, allocated = window_days(city=city, start=start, end=end)
-    first = first_come_envy(city=city, start=start, end=end, window_referrals=allocated)
+    windows = window_days(city=city, start=start, end=end)
+    first = first_come_envy(city=city, start=start, end=end)
     rows = {key: EnvyDay(*key, first_come=envy) for key, envy in first.items()}
     for key, envy in windows.items():
         rows.setdefault(key, EnvyDay(*key)).window = envy

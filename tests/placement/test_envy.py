@@ -11,12 +11,12 @@ import pytest
 from django.utils import translation
 
 from indigo.clock import at_local
-from placement.envy import Bid, Envy, envy_count, first_come_envy, window_envy
+from placement.envy import Bid, Envy, envy_count, first_come_envy, record_envy, window_envy
 from placement.models import Referral
 from placement.queue import Market
 from placement.window.models import ClaimWindow, WindowAllocation
 from tests.factories import ApplicationFactory, ChildFactory, GroupFactory
-from vacancies.models import Seat
+from vacancies.models import Seat, SeatEvent
 from vacancies.reports import Period, report_fairness
 
 D = dt.date(2024, 6, 6)
@@ -187,11 +187,13 @@ def test_the_fairness_report_shows_both_modes_side_by_side_R_W_4(city, first_com
         city,
         D,
         {
-            "seats": {"1": 1, "2": 1},
+            "turn_limit": None,
+            "groups": [{"id": 1, "seats": 1}, {"id": 2, "seats": 1}],
             "bids": [
-                {"reference": "T-1", "rank": 1, "groups": [1, 2], "got": 1},
-                {"reference": "T-2", "rank": 2, "groups": [1, 2], "got": 2},
-                {"reference": "T-3", "rank": 3, "groups": [1], "got": None},
+                {"applications": ["T-1"], "rank": 1, "eligible": True, "groups": [1, 2], "result": 1},
+                {"applications": ["T-2"], "rank": 2, "eligible": True, "groups": [1, 2], "result": 2},
+                {"applications": ["T-3"], "rank": 3, "eligible": True, "groups": [1], "result": None},
+                {"applications": ["T-4"], "rank": None, "eligible": False, "groups": [1], "result": None},
             ],
         },
     )
@@ -213,3 +215,25 @@ def test_the_fairness_report_shows_both_modes_side_by_side_R_W_4(city, first_com
     assert page.status_code == 200
     assert 'data-testid="fairness-envy"' in body
     assert "Children passed over" in body
+
+
+def test_a_record_given_out_of_order_shows_its_envy_R_W_5():
+    bids = [
+        {"applications": ["T-1"], "rank": 1, "eligible": True, "groups": [1, 2], "result": 2},
+        {"applications": ["T-2"], "rank": 2, "eligible": True, "groups": [1], "result": 1},
+        # Beyond the priority turn: could take nothing, so envies nothing.
+        {"applications": ["T-3"], "rank": 9, "eligible": True, "groups": [1], "result": None},
+    ]
+    record = {"turn_limit": 5, "groups": [{"id": 1, "seats": 1}, {"id": 2, "seats": 1}], "bids": bids}
+    assert record_envy(record) == Envy(placed=2, seats_over=1, passed_over=1)
+
+
+def test_a_window_allocated_seat_is_not_a_first_come_claim(city, kindergarten_a):
+    group = GroupFactory(kindergarten=kindergarten_a)
+    application(city, prefer=[kindergarten_a])  # ranked first, wanted the seat too: envy, were it a race
+    second = application(city, prefer=[kindergarten_a])
+    given = seat(group)
+    claim(second, given, at(D, 9))
+    SeatEvent.objects.create(seat=given, kind="claimed", at=at(D, 9), data={"window": "2021-kk-general-…"})
+
+    assert first_come_envy(city=city, start=D, end=D) == {}
