@@ -252,7 +252,7 @@ def measure(args, template: str) -> bool:
     print(f"machine: {os.cpu_count()} cores; load average before {load_before[0]:.2f}, after {load_after[0]:.2f}")
     print(f"parents {args.parents:,}, seats {args.seats:,} in {len(plan['groups'])} groups, lists of 1–{MAX_LIST}")
     print(f"bid requests          {bids['requests']:,} in {result['seconds']:.1f} s = {bids['rate']:.1f} bids/s")
-    print(f"bids accepted (200)   {len(result['placed']):,}; parents not started by --max-seconds {result['not_sent']:,}")
+    print(f"bids accepted (200)   {len(result['placed']):,}; parents not started in time {result['not_sent']:,}")
     p50, p95, p99, top = bids["p50"], bids["p95"], bids["p99"], bids["max"]
     print(f"bid latency ms        p50 {p50:.1f}  p95 {p95:.1f}  p99 {p99:.1f}  max {top:.1f}")
     print(f"statuses              {dict(sorted(bids['statuses'].items()))}   5xx {bids['errors_5xx']}")
