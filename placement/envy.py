@@ -39,7 +39,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
 from indigo import clock
 from indigo.choices import GroupType, Language
@@ -196,12 +196,14 @@ def _first_come_referrals(city: City, since: dt.datetime) -> list[dict]:
     return list(rows)
 
 
-def _preferences(city: City, cohorts: set[int]) -> dict[int, list[int]]:
-    """Each application's preferred kindergartens in the order the parent listed them (through-row ids)."""
+def _preferences(city: City, cohorts: set[int], since: dt.datetime) -> dict[int, list[int]]:
+    """Each application's preferred kindergartens in the order the parent listed them (through-row ids),
+    for the applications that can have waited in the period."""
     through = Application.preferred_kindergartens.through
     listed: dict[int, list[int]] = defaultdict(list)
+    still = Q(application__state=Application.State.ACTIVE) | Q(application__closed_at__gte=since)
     rows = (
-        through.objects.filter(application__city=city, application__cohort__in=cohorts)
+        through.objects.filter(still, application__city=city, application__cohort__in=cohorts)
         .order_by("application_id", "pk")
         .values_list("application_id", "kindergarten_id")
     )
@@ -226,7 +228,7 @@ def first_come_envy(*, city: City, start: dt.date, end: dt.date) -> dict[tuple[d
             by_day[row["day"], _market(row)].append(row)
     if not by_day:
         return {}
-    preferred = _preferences(city, {market.cohort for _, market in by_day})
+    preferred = _preferences(city, {market.cohort for _, market in by_day}, since)
     result = {}
     for (day, market), claims in sorted(by_day.items(), key=lambda item: (item[0][0], item[0][1].cohort)):
         before_first = claims[0]["issued_at"] - dt.timedelta(microseconds=1)
