@@ -84,6 +84,51 @@ def window_setup(*, parents: int, seats: int, seed: int) -> dict:
     return {**plan, "groups": groups, "close": close.isoformat()}
 
 
+def bids_fill(*, lists_path: str, close: str) -> int:
+    """Write straight into the database the lists of the parents whose bid was not accepted over HTTP
+    in time (as bench/sessions.py writes sessions), so the allocation is measured on every parent's
+    bid whatever the bid path's speed; returns how many. The run prints the number."""
+    import datetime as dt
+    import uuid
+
+    from indigo import clock
+    from placement.models import Application
+    from placement.window.models import Bid, ClaimWindow
+    from vacancies.models import City, Seat
+
+    lists = json.loads(Path(lists_path).read_text())
+    city = City.objects.get(slug="almaty")
+    seat = Seat.objects.filter(pk=lists["seat"]).select_related("group").get()
+    window, _ = ClaimWindow.objects.get_or_create(
+        city=city,
+        cohort=seat.group.cohort,
+        language=seat.group.language,
+        group_type=seat.group.group_type,
+        stage=ClaimWindow.Stage.GENERAL,
+        opens_at=seat.general_from,
+        closes_at=dt.datetime.fromisoformat(close),
+    )
+    have = set(Bid.objects.filter(window=window).values_list("application_id", flat=True))
+    wanted = {int(application): groups for application, groups in lists["groups"].items()}
+    parents = dict(Application.objects.filter(pk__in=list(wanted)).values_list("pk", "filed_by_id"))
+    now = clock.now()
+    rows = [
+        Bid(
+            window=window,
+            application_id=application,
+            batch=uuid.uuid4(),
+            groups=groups,
+            placed_by_id=parents[application],
+            created_at=now,
+            updated_at=now,
+        )
+        for application, groups in wanted.items()
+        if application not in have
+    ]
+    Bid.objects.bulk_create(rows, batch_size=5000)
+    return len(rows)
+
+
 # --- the allocation, in a Django process on one copy --------------------------------------------------
 
 
@@ -261,6 +306,23 @@ def measure(args, template: str) -> bool:
     print(f"signed-in floor       GET /api/v1/me/ {signed_in['rate']:.1f}/s, p99 {signed_in['p99']:.1f} ms")
     print(f"ratio bids/floor      {floor_ratio:.2f}   (bids/healthz {bids['rate'] / max(trivial['rate'], 1e-9):.2f})")
     print(f"server CPU per bid    {bids['cpu_ms']:.2f} ms")
+    filled = 0
+    if args.fill_bids:
+        with tempfile.TemporaryDirectory(prefix="indigo-bench-") as folder:
+            lists = {"seat": plan["seats"][0], "groups": {p["application"]: p["groups"] for p in plan["parents"]}}
+            Path(folder, "lists.json").write_text(json.dumps(lists))
+            out = Path(folder, "filled.json")
+            run_django(
+                "--fill",
+                str(Path(folder, "lists.json")),
+                "--close",
+                plan["close"],
+                "--out",
+                str(out),
+                database=database,
+            )
+            filled = json.loads(out.read_text())
+        log(f"{filled:,} bids not accepted over HTTP in time written straight into the database")
     runs = []
     with tempfile.TemporaryDirectory(prefix="indigo-bench-") as folder:
         for share in SHARES:
@@ -306,8 +368,9 @@ def measure(args, template: str) -> bool:
     full = runs[-1]
     verdicts.check(
         "every accepted bid allocated once",
-        full["bids"] == len(result["placed"]) == checked["bids"],
-        f"{len(result['placed'])} accepted, {full['bids']} in the database, {checked['bids']} published",
+        full["bids"] == len(result["placed"]) + filled == checked["bids"],
+        f"{len(result['placed'])} accepted + {filled} written directly, {full['bids']} in the database, "
+        f"{checked['bids']} published",
     )
     verdicts.check(
         "zero double bookings",
@@ -366,10 +429,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--close", help=argparse.SUPPRESS)
     parser.add_argument("--record", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--fill", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--fill-bids",
+        action="store_true",
+        help="after the HTTP phase, write the bids not accepted in time straight into the database, so the "
+        "allocation is measured on every parent's bid",
+    )
     args = parser.parse_args(argv)
-    if args.setup or args.allocate:
+    if args.setup or args.allocate or args.fill:
         django_setup(args.database)
-        if args.setup:
+        if args.fill:
+            out = bids_fill(lists_path=args.fill, close=args.close)
+        elif args.setup:
             out = window_setup(parents=args.parents, seats=args.seats, seed=args.seed)
         else:
             out = allocate(share=args.allocate, seed=args.seed, close=args.close, record_path=args.record)
