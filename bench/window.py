@@ -70,6 +70,7 @@ def window_setup(*, parents: int, seats: int, seed: int) -> dict:
     City.objects.filter(slug="almaty").update(general_mode=ClaimMode.WINDOW)
     # As publication would have stamped them had the city been in window mode then (R-W-1, R-W-2).
     Seat.objects.filter(pk__in=plan["seats"]).update(general_window_until=close)
+    _chain_to_yesterday(City.objects.get(slug="almaty"))
     groups = sorted(set(Seat.objects.filter(pk__in=plan["seats"]).values_list("group_id", flat=True)))
     rng = random.Random(f"indigo-bench-window/{seed}")
     weights = [1 / (index + 1) ** 0.8 for index in range(len(groups))]
@@ -127,6 +128,35 @@ def bids_fill(*, lists_path: str, close: str) -> int:
     ]
     Bid.objects.bulk_create(rows, batch_size=5000)
     return len(rows)
+
+
+def _chain_to_yesterday(city) -> None:
+    """The generated city's protocol chain ends on the day it was generated, which may be long ago; the
+    record is read from the protocol after the close, so a link at the last cutoff before now stands
+    for the days between (as citygen's own genesis link does), lest the run publish every one of them."""
+    import datetime as dt
+    import hashlib
+
+    from indigo import clock
+    from vacancies.models import Protocol
+
+    now = clock.now()
+    cutoff = clock.at_local(clock.local_date(now), city.publication_time)
+    if cutoff > now - dt.timedelta(minutes=2):
+        cutoff = clock.at_local(clock.local_date(now) - dt.timedelta(days=1), city.publication_time)
+    last = Protocol.objects.filter(city=city).order_by("-cutoff").first()
+    if last is not None and last.cutoff >= cutoff:
+        return
+    Protocol.objects.create(
+        city=city,
+        day=clock.local_date(cutoff),
+        cutoff=cutoff,
+        previous_cutoff=last.cutoff if last else None,
+        published_at=cutoff + dt.timedelta(seconds=40),
+        entry_count=0,
+        sha256=hashlib.sha256(b"indigo-bench window link").hexdigest(),
+        previous_sha256=last.sha256 if last else "",
+    )
 
 
 # --- the allocation, in a Django process on one copy --------------------------------------------------
