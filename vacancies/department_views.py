@@ -33,9 +33,8 @@ from indigo.errors import ServiceError
 from indigo.forms import date_field, empty_choices_label
 from indigo.inputs import query_date, query_int
 from indigo.workdays import WorkingCalendar, is_national_working_day
-from placement.models import Privilege, Referral, ScheduleLogEntry, SummerWindow, SummerWindowChange
+from placement.models import Privilege, Referral
 from placement.services.privileges import privilege_confirm, privilege_reject
-from placement.services.schedule import SummerDates, summer_change_delete, summer_change_save, summer_window_save
 from vacancies.calendar_services import (
     SETTING_FIELDS,
     SETTING_LABELS,
@@ -47,9 +46,20 @@ from vacancies.calendar_services import (
     setting_defaults,
     setting_json,
 )
-from vacancies.models import CalendarOverride, City, CitySettingsChange, Group, Kindergarten, Seat
+from vacancies.models import (
+    CalendarOverride,
+    City,
+    CitySettingsChange,
+    Group,
+    Kindergarten,
+    ScheduleLogEntry,
+    Seat,
+    SummerWindow,
+    SummerWindowChange,
+)
 from vacancies.public_views import schedule_log_rows
 from vacancies.reports import MAX_DAYS, REPORTS, Period, report_build, report_csv, report_xlsx
+from vacancies.schedule.services import SummerDates, summer_change_delete, summer_change_save, summer_window_save
 
 REASON_WIDGET = forms.TextInput(attrs={"maxlength": 300, "autocomplete": "off"})
 
