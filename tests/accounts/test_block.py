@@ -112,6 +112,29 @@ def test_it_does_everything_or_nothing(family, parent, officer, monkeypatch):
     assert Referral.objects.get(pk=family["enrolled"].pk).state == Referral.State.ENROLLED
 
 
+def test_issue13_a_failing_placement_receiver_rolls_the_block_back(family, parent, officer, monkeypatch):
+    """The referrals end through accounts.signals.account_blocked, inside the block's transaction."""
+
+    def boom(**kwargs):
+        raise RuntimeError("the enrolment contract could not be terminated")
+
+    monkeypatch.setattr("placement.services.account_blocks.referral_terminate", boom)
+    with time_machine.travel(BLOCKED, tick=False), pytest.raises(RuntimeError):
+        account_block(user=parent, reason=REASON, by=officer)
+    assert not AccountBlock.objects.exists()
+    assert Referral.objects.get(pk=family["issued"].pk).state == Referral.State.ISSUED
+    assert Referral.objects.get(pk=family["enrolled"].pk).state == Referral.State.ENROLLED
+
+
+def test_issue13_the_preview_names_the_referrals_the_block_would_end(family, parent, child):
+    from accounts.services.blocks import account_block_preview
+
+    preview = account_block_preview(user=parent)
+    assert preview.referrals_issued == [family["issued"].number]
+    assert preview.referrals_enrolled == [family["enrolled"].number]
+    assert child in preview.children and len(preview.children) == 2
+
+
 def test_it_ends_the_parents_sessions(family, parent, officer):
     browser = Client()
     with time_machine.travel(BLOCKED - dt.timedelta(minutes=5), tick=False):
