@@ -12,11 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from indigo.clock import ASTANA, at_local, local_date
 from indigo.workdays import WorkingCalendar
-<<<<<<< HEAD
-from vacancies.models import City, SummerWindow, SummerWindowChange
-=======
-from vacancies.models import City, ClaimMode
->>>>>>> h-window
+from vacancies.models import City, ClaimMode, SummerWindow, SummerWindowChange
 
 MIDNIGHT = dt.time(0, 0)
 

@@ -19,11 +19,11 @@ from accounts.scoping import can_manage_city
 from indigo import clock
 from indigo.errors import Conflict, NotAllowed, ServiceError
 from indigo.workdays import is_national_working_day
-<<<<<<< HEAD
 from vacancies.models import (
     CalendarOverride,
     City,
     CitySettingsChange,
+    ClaimMode,
     District,
     Group,
     Kindergarten,
@@ -31,9 +31,6 @@ from vacancies.models import (
     SummerWindow,
     SummerWindowChange,
 )
-=======
-from vacancies.models import CalendarOverride, City, CitySettingsChange, ClaimMode, District, Group, Kindergarten, Seat
->>>>>>> h-window
 
 REASON_MAX = 300
 
