@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from indigo.clock import ASTANA, at_local, local_date
 from indigo.workdays import WorkingCalendar
-from vacancies.models import City, ClaimMode
+from vacancies.models import City, ClaimMode, SummerWindow, SummerWindowChange
 
 MIDNIGHT = dt.time(0, 0)
 
@@ -57,8 +57,6 @@ class WindowPlanner:
     """Computes windows for the seats one protocol publishes, loading the city's schedule once."""
 
     def __init__(self, city: City, published_at: dt.datetime, calendar: WorkingCalendar | None = None):
-        from placement.models import SummerWindow, SummerWindowChange
-
         self.city = city
         self.published_at = published_at
         self.publication_day = local_date(published_at)

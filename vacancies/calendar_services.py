@@ -19,7 +19,18 @@ from accounts.scoping import can_manage_city
 from indigo import clock
 from indigo.errors import Conflict, NotAllowed, ServiceError
 from indigo.workdays import is_national_working_day
-from vacancies.models import CalendarOverride, City, CitySettingsChange, ClaimMode, District, Group, Kindergarten, Seat
+from vacancies.models import (
+    CalendarOverride,
+    City,
+    CitySettingsChange,
+    ClaimMode,
+    District,
+    Group,
+    Kindergarten,
+    Seat,
+    SummerWindow,
+    SummerWindowChange,
+)
 
 REASON_MAX = 300
 
@@ -229,8 +240,6 @@ def _check_settings(city: City, values: dict) -> None:
 
 def _check_schedule_still_fits(city: City, values: dict) -> None:
     """A new season or pause must not strand summer dates the department already announced."""
-    from placement.models import SummerWindow, SummerWindowChange
-
     start, pause_start = values["recruitment_season_start"], values["august_pause_start"]
     this_year = clock.local_today().year
     windows = SummerWindow.objects.filter(city=city, year__gte=this_year).values_list(

@@ -17,6 +17,9 @@ from indigo.choices import GroupType, Language
 from indigo.i18n import localized
 from vacancies.reasons import NOTE_MAX, REASON_CODES
 
+# The summer schedule's models live beside its services; imported here so Django registers them.
+from vacancies.schedule.models import ScheduleLogEntry, SummerWindow, SummerWindowChange  # noqa: F401
+
 _MONTH_DAY = RegexValidator(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$", _("Use MM-DD, for example 08-01."))
 
 
