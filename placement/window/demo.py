@@ -1,7 +1,7 @@
 """The demo city's claim window (R-W), so a new user sees one: the department switched priority access to
-the window for one publication, a few families of the demo parent's market listed groups, the queue
-decided at the close, and the next protocol carries the record. Called by indigo/demo_seats.py before
-it publishes the days up to today."""
+the window for one publication (the public log on "How it works" shows it), five families of the demo
+parent's market listed groups, the queue decided at the close, and the protocol carries the record.
+Called by indigo/demo_seats.py before it publishes the days up to today."""
 
 import datetime as dt
 import random
@@ -68,10 +68,17 @@ def demo_window_load(*, city: City, rng: random.Random, day: dt.date, avoid: lis
     # The families ranked at the head of the market at the close, and the demo parent's child, list groups;
     # the first group is everybody's favourite, so the reasons show who took it.
     closes = window_close_after(city, cutoff)
+    # The demo parents' own children stay waiting (their cabinets show the queue and the claim); the
+    # window's record, its reasons and the rule changes are public.
+    own = set(
+        Application.objects.filter(
+            city=city, child__representative_links__user__username__in=["parent", "parent2"]
+        ).values_list("pk", flat=True)
+    )
     ranks = eligible_ranks(market=market, city=city, at=closes)
-    bidders = [pk for pk, _rank in sorted(ranks.items(), key=lambda item: item[1])[:4]]
-    if parent_application.pk not in bidders:
-        bidders.append(parent_application.pk)
+    bidders = [pk for pk, _rank in sorted(ranks.items(), key=lambda item: item[1]) if pk not in own][:5]
+    if len(bidders) < 2:
+        return 0
     window = ClaimWindow.objects.create(
         city=city,
         cohort=market.cohort,

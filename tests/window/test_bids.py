@@ -152,8 +152,8 @@ def test_the_demo_city_shows_a_decided_claim_window_R_W_1():
     assert ProtocolNotice.objects.filter(kind="window_allocation").count() == 1
     reasons = set(CitySettingsChange.objects.values_list("reason", flat=True))
     assert any("claim window" in reason for reason in reasons)
-    # The demo parent's child bid, and the public record names it.
-    from placement.models import Application
+    # The demo parents' children keep waiting: their cabinets show the claim of the first-come seats.
+    from placement.models import Referral
 
-    mine = Application.objects.filter(child__representative_links__user__username="parent").order_by("-cohort")[0]
-    assert any(mine.reference in bid["applications"] for bid in allocation.record["bids"])
+    assert not Referral.objects.filter(child__representative_links__user__username__in=["parent", "parent2"]).exists()
+    assert Referral.objects.filter(seat__events__data__window=allocation.window.key).count() == allocation.placed
