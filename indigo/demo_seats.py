@@ -59,5 +59,9 @@ def demo_seats_load(*, city: City, rng: random.Random, groups_per_batch: int = 1
             day_close(city=city, cutoff=clock.at_local(day, city.publication_time))
             withdrawn = seats[0]
             seat_withdraw(seat=withdrawn, reason=DEMO_WITHDRAW_REASON, at=moment + dt.timedelta(days=1))
+    # A claim window two days ago (R-W), so a new user sees one decided, with its reasons and its record.
+    from placement.window.demo import demo_window_load
+
+    demo_window_load(city=city, rng=rng, day=today - dt.timedelta(days=2), avoid=favoured)
     days_close(city=city, until=clock.now())
     return released

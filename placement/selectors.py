@@ -67,6 +67,8 @@ def claimable_seats(*, application, at=None, limit: int = 100) -> list:
     result = []
     for seat in seats[: limit * 2]:
         stage = stage_at(seat, at)
+        if seat.window_at(at) is not None:
+            continue  # R-W-2: the queue gives it at the window's close; the family bids for it
         if stage == "priority":
             turn = turn or priority_turn(application=application, at=at)
             if not turn.has_come:

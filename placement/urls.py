@@ -1,6 +1,7 @@
 from django.urls import path
 
 from placement import views, wait_views
+from placement.window import views as window_views
 
 urlpatterns = [
     path("cabinet/", views.cabinet, name="cabinet"),
@@ -8,6 +9,7 @@ urlpatterns = [
     path("cabinet/applications/<int:application_id>/withdraw/", views.withdraw, name="application-withdraw"),
     path("cabinet/applications/<int:application_id>/claim/<int:seat_id>/", views.claim, name="claim"),
     path("cabinet/referrals/<int:referral_id>/", views.referral, name="referral"),
+    path("cabinet/applications/<int:application_id>/bid/", window_views.bid_page, name="window-bid"),
     path("cabinet/applications/<int:application_id>/wait-alerts/", wait_views.wait_alerts, name="wait-alerts"),
     path("cabinet/referrals/<int:referral_id>/refuse/", views.referral_refuse_by_parent, name="referral-refuse"),
     path("referrals/verify/<str:token>/", views.referral_verify, name="referral-verify"),

@@ -34,6 +34,7 @@ from placement.services import (
 )
 from placement.services.applications import application_file, application_withdraw
 from placement.services.claims import CLAIM_RATE, claim_applications, referral_enrol_by
+from placement.window.selectors import open_windows_of, window_results
 from vacancies.models import Kindergarten, Seat
 from vacancies.selectors import city_default
 
@@ -127,6 +128,8 @@ def cabinet(request: HttpRequest) -> HttpResponse:
                     "report": (report := position_report(application=application, at=now)),
                     "reasons": _reason_texts(report.reasons),
                     "claimable": claimable_seats(application=application, at=now, limit=30),
+                    "windows": open_windows_of(application=application, at=now),
+                    "window_results": window_results(application=application, at=now),
                     "stop_listed": application.stop_listed_until and application.stop_listed_until > now,
                 }
             )

@@ -185,6 +185,34 @@ def setting_json(value):
     return value
 
 
+def setting_shown(value):
+    """A logged setting as a reader says it: a choice by its label, anything else as it is."""
+    choices = {**dict(City.WindowUnit.choices), **dict(ClaimMode.choices)}
+    return choices.get(value, value) if isinstance(value, str) else value
+
+
+def city_rule_changes(*, city: City | None, limit: int = 50) -> list[dict]:
+    """The public log of the city's rule changes (R-W-1), newest first: when, what (labelled), why."""
+    if city is None:
+        return []
+    changes = CitySettingsChange.objects.filter(city=city).order_by("-at", "-pk")[:limit]
+    return [
+        {
+            "at": change.at,
+            "reason": change.reason,
+            "items": [
+                (
+                    _label(field) if field in SETTING_LABELS else field,
+                    setting_shown(change.before.get(field)),
+                    setting_shown(value),
+                )
+                for field, value in change.after.items()
+            ],
+        }
+        for change in changes
+    ]
+
+
 def setting_defaults() -> dict:
     return {field: City._meta.get_field(field).get_default() for field in SETTING_FIELDS}
 

@@ -10,6 +10,7 @@ from indigo.choices import Language
 from indigo.db_router import public_read
 from indigo.inputs import query_int
 from placement.selectors import privilege_category_log
+from vacancies.calendar_services import city_rule_changes
 from vacancies.models import City, Kindergarten, ScheduleLogEntry, SummerWindow
 from vacancies.schedule.selectors import summer_schedule
 from vacancies.schedule.services import SummerDates
@@ -40,7 +41,12 @@ def _city() -> City:
 def how_it_works(request: HttpRequest) -> HttpResponse:
     city = city_default()
     # With no city loaded yet the page still explains the rules, with their default values.
-    context = {"city": city, "rules": city or City(), "category_changes": privilege_category_log(city=city)}
+    context = {
+        "city": city,
+        "rules": city or City(),
+        "category_changes": privilege_category_log(city=city),
+        "rule_changes": city_rule_changes(city=city),
+    }
     return render(request, "public/how_it_works.html", context)
 
 

@@ -173,7 +173,7 @@ def _check_application(state: str, stop_listed_until: dt.datetime | None, holds_
         raise _has_referral()
 
 
-def _check_seat_open(seat: Seat, at: dt.datetime, *, window_check: bool = True) -> Stage:
+def _check_seat_open(seat: Seat, at: dt.datetime) -> Stage:
     stage = stage_at(seat, at)
     if seat.state == Seat.State.RELEASED:
         raise Conflict("not_published", _("This seat is not published yet; the 18:00 protocol will open it."))
@@ -181,8 +181,6 @@ def _check_seat_open(seat: Seat, at: dt.datetime, *, window_check: bool = True) 
         raise _seat_taken()
     if stage == Stage.SCHEDULED:
         raise Conflict("not_open_yet", _("This seat opens on the summer schedule's date, not yet."))
-    if window_check:
-        _check_not_in_window(seat, at)
     return stage
 
 
@@ -274,6 +272,7 @@ def _precheck(seats: list[Seat], applications: list[Application], by, now: dt.da
     for seat, application in zip(seats, applications, strict=True):
         _check_match(seat, application)
         stages.append(_check_seat_open(seat, now))
+        _check_not_in_window(seat, now)
     for stage, application in zip(stages, applications, strict=True):
         if stage == Stage.PRIORITY:
             # A refusal may come from the market's snapshot of a moment ago (placement/turns.py); a claim
@@ -443,8 +442,10 @@ def _issue(
         seat.priority_from, seat.general_from = current.priority_from, current.general_from
         seat.priority_window_until = current.priority_window_until
         seat.general_window_until = current.general_window_until
-        # The window's own allocation gives its seats; everyone else waits for it (R-W-2).
-        stage = _check_seat_open(seat, at, window_check=window is None)
+        stage = _check_seat_open(seat, at)
+        if window is None:
+            # The window's own allocation gives its seats; everyone else waits for it (R-W-2).
+            _check_not_in_window(seat, at)
         position = None
         if window is not None:
             position = window["ranks"][application.pk]

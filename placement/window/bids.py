@@ -12,6 +12,7 @@ import uuid
 from collections import Counter
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
@@ -47,28 +48,36 @@ class WindowOffer:
         return next((seats for group, seats in self.groups if group.pk == group_id), 0)
 
 
-def windows_open(*, market: Market, at: dt.datetime) -> list[WindowOffer]:
-    """The market's claim windows open at `at`, with each group's seats in it, soonest close first."""
-    seats = (
-        Seat.objects.filter(
-            state=Seat.State.OPEN,
-            group__kindergarten__city_id=market.city_id,
-            group__cohort=market.cohort,
-            group__language=market.language,
-            group__group_type=market.group_type,
-            priority_from__lte=at,
-        )
-        .exclude(priority_window_until__isnull=True, general_window_until__isnull=True)
-        .select_related("group__kindergarten__district")
-        .order_by("group__kindergarten__number", "group__name", "pk")
+def windows_open(*, market: Market, at: dt.datetime, group_ids: list[int] | None = None) -> list[WindowOffer]:
+    """The market's claim windows open at `at`, with each group's seats in it, soonest close first.
+
+    One grouped count, whatever the number of seats; a bid asks only about the groups it lists."""
+    seats = Seat.objects.filter(
+        state=Seat.State.OPEN,
+        group__kindergarten__city_id=market.city_id,
+        group__cohort=market.cohort,
+        group__language=market.language,
+        group__group_type=market.group_type,
+        priority_from__lte=at,
+    ).filter(
+        Q(priority_window_until__gt=at, general_from__gt=at) | Q(general_window_until__gt=at, general_from__lte=at)
     )
+    if group_ids is not None:
+        seats = seats.filter(group_id__in=group_ids)
+    rows = seats.values(
+        "group_id", "priority_from", "priority_window_until", "general_from", "general_window_until"
+    ).annotate(seats=Count("id"))
     counts: Counter = Counter()
-    groups: dict[int, Group] = {}
-    for seat in seats:
+    for row in rows:
+        seat = Seat(state=Seat.State.OPEN, **{key: row[key] for key in _TIMES})
         window = seat.window_at(at)
         if window is not None:
-            counts[(window, seat.group_id)] += 1
-            groups[seat.group_id] = seat.group
+            counts[(window, row["group_id"])] += row["seats"]
+    groups = (
+        Group.objects.select_related("kindergarten__district").in_bulk({group_id for _w, group_id in counts})
+        if group_ids is None
+        else {group_id: Group(pk=group_id) for _w, group_id in counts}
+    )
     offers: dict[tuple, WindowOffer] = {}
     market_fields = {
         "cohort": market.cohort,
@@ -81,12 +90,21 @@ def windows_open(*, market: Market, at: dt.datetime) -> list[WindowOffer]:
         if offer is None:
             offer = offers[window] = WindowOffer(*window, groups=[], _market=market_fields)
         offer.groups.append((groups[group_id], number))
+    for offer in offers.values():
+        offer.groups.sort(
+            key=lambda pair: (pair[0].kindergarten.number or 0, pair[0].name) if group_ids is None else pair[0].pk
+        )
     return sorted(offers.values(), key=lambda offer: (offer.closes_at, offer.stage != "priority", offer.opens_at))
 
 
-def window_offer(*, market: Market, key: str | None, at: dt.datetime) -> WindowOffer:
+_TIMES = ("priority_from", "priority_window_until", "general_from", "general_window_until")
+
+
+def window_offer(
+    *, market: Market, key: str | None, at: dt.datetime, group_ids: list[int] | None = None
+) -> WindowOffer:
     """The open window named by `key` (or the only one open); a clear refusal otherwise."""
-    offers = windows_open(market=market, at=at)
+    offers = windows_open(market=market, at=at, group_ids=group_ids)
     if key:
         offers = [offer for offer in offers if offer.key == key]
     if not offers:
@@ -149,7 +167,7 @@ def bid_place(*, applications: list[Application], groups: list[int], by, window:
     [market] = markets
     city = applications[0].city
     now = clock.now()
-    offer = window_offer(market=market, key=window, at=now)
+    offer = window_offer(market=market, key=window, at=now, group_ids=list(groups))
     groups = _clean_groups(groups, offer, children=len(applications), limit=city.window_max_groups)
     for application in applications:
         application_check(application, now)

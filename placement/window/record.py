@@ -8,6 +8,9 @@ listed in order) with the group it got. docs/allocation.md tells an outsider how
 names what disagrees.
 """
 
+import hashlib
+import json
+
 FORMAT = "indigo-window/1"
 NOTICE_KIND = "window_allocation"
 
@@ -67,3 +70,24 @@ def record_differences(record: dict) -> list[str]:
         if given.get(group["id"], 0) > group["seats"]:
             problems.append(f"window {record['window']}: group {group['id']} gave more seats than it had")
     return problems
+
+
+def _canonical(data) -> bytes:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def downloads_differences(documents: list[dict]) -> tuple[list[str], int]:
+    """Check the windows in protocol downloads (the JSON of docs/protocol.md): each window entry's hash
+    against its content, then its result against the recomputation. (problems, windows checked)."""
+    problems, windows = [], 0
+    for document in documents:
+        day = document["header"]["day"]
+        for entry in document["entries"]:
+            if entry["kind"] != NOTICE_KIND:
+                continue
+            windows += 1
+            canonical = {key: entry[key] for key in ("position", "at", "kind", "seat", "payload")}
+            if hashlib.sha256(_canonical(canonical)).hexdigest() != entry["sha256"]:
+                problems.append(f"protocol {day}: entry #{entry['position']} does not match its hash")
+            problems.extend(f"protocol {day}: {problem}" for problem in record_differences(entry["payload"]))
+    return problems, windows
