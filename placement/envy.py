@@ -11,7 +11,10 @@ for twins bidding together). Serial dictatorship makes this 0; anything else is 
 
 **First-come days.** Nobody states a ranked list, so the evidence that exists stands in for one:
 - the order: the market's eligible queue (R-Q-2, R-S-6) just before the day's first claim in that
-  market. A child not in it (it became eligible later that day) ranks below everyone in it;
+  market, taken as the queue just before the market's first claim in the period less the children
+  that left it with a referral since, interleaved again (one ranking per market, not per day;
+  privileges granted or lost, stop-lists and applications filed within the period are not followed).
+  A child not in it ranks below everyone in it;
 - what A wanted: the kindergartens A's application prefers, in the order the parent listed them
   (R-Q-4); and, if A ended the day without a seat, the batch of seats A went back for: A's next
   referral after that day is for a seat of group g published at the same moment as B's seat;
@@ -29,8 +32,8 @@ once. A window's allocation belongs to the local day of its close; claims after 
 first-come claims of that day.
 
 Queries: one for the referrals (the day's claims and the later claims), one for the preferred
-kindergartens, one for the windows' records, and one queue ranking per (day, market) that had
-first-come claims: never one per claim or per child.
+kindergartens, one for the windows' records, and one queue ranking per market that had first-come
+claims in the period: never one per day, claim or child (a ranking costs 0.1–0.2 s at Almaty's size).
 """
 
 import bisect
@@ -44,7 +47,7 @@ from django.db.models import Exists, OuterRef, Q
 from indigo import clock
 from indigo.choices import GroupType, Language
 from placement.models import Application, Referral
-from placement.queue import Market, Scope, queue_ordered
+from placement.queue import EXTRAORDINARY, FIRST, Market, Scope, queue_ordered
 from placement.window.models import WindowAllocation
 from vacancies.models import City, SeatEvent
 
@@ -171,14 +174,14 @@ def _market(row: dict) -> Market:
     return Market(row["application__city_id"], *group)
 
 
-def _first_come_referrals(city: City, since: dt.datetime) -> list[dict]:
+def _referrals(city: City, since: dt.datetime) -> list[dict]:
     # A window's allocation marks the claim event of each seat it gave (placement/services/claims.py).
     allocated = SeatEvent.objects.filter(
         seat=OuterRef("seat"), kind=SeatEvent.Kind.CLAIMED, at=OuterRef("issued_at"), data__has_key="window"
     )
     rows = (
         Referral.objects.filter(application__city=city, issued_at__gte=since)
-        .exclude(Exists(allocated))
+        .annotate(allocated=Exists(allocated))
         .values(
             "pk",
             "application_id",
@@ -190,6 +193,7 @@ def _first_come_referrals(city: City, since: dt.datetime) -> list[dict]:
             "seat__group__language",
             "seat__group__group_type",
             "seat__published_at",
+            "allocated",
         )
         .order_by("issued_at", "pk")
     )
@@ -217,11 +221,16 @@ def first_come_envy(*, city: City, start: dt.date, end: dt.date) -> dict[tuple[d
     seats a window's allocation gave are not among them)."""
     since = clock.at_local(start, dt.time(0, 0))
     until = clock.at_local(end + dt.timedelta(days=1), dt.time(0, 0))
-    referrals = _first_come_referrals(city, since)
+    referrals = _referrals(city, since)
     by_day: dict[tuple[dt.date, Market], list[dict]] = defaultdict(list)
-    # Each child's referrals after `since` in time order: what it got on a day, and where it went next.
+    # Each child's first-come referrals after `since` in time order: what it got on a day, and where it
+    # went next; and when each child left the queue with any referral, a window's included.
     of_child: dict[int, list[dict]] = defaultdict(list)
+    left_at: dict[int, dt.datetime] = {}
     for row in referrals:
+        left_at.setdefault(row["application_id"], row["issued_at"])
+        if row["allocated"]:
+            continue
         row["day"] = clock.local_date(row["issued_at"])
         of_child[row["application_id"]].append(row)
         if row["issued_at"] < until:
@@ -230,12 +239,44 @@ def first_come_envy(*, city: City, start: dt.date, end: dt.date) -> dict[tuple[d
         return {}
     preferred = _preferences(city, {market.cohort for _, market in by_day}, since)
     result = {}
+    orders: dict[Market, tuple[dt.datetime, list]] = {}
     for (day, market), claims in sorted(by_day.items(), key=lambda item: (item[0][0], item[0][1].cohort)):
         before_first = claims[0]["issued_at"] - dt.timedelta(microseconds=1)
-        order = queue_ordered(market=market, city=city, scope=Scope.ELIGIBLE, at=before_first)
-        rank = {application: position for application, _tier, position in order}
+        if market not in orders:
+            # One ranking per market: the queue just before its first claim in the period (R-Q-2, R-S-6).
+            orders[market] = (
+                before_first,
+                queue_ordered(market=market, city=city, scope=Scope.ELIGIBLE, at=before_first),
+            )
+        ranked_at, order = orders[market]
+        gone = {pk for pk, moment in left_at.items() if ranked_at < moment <= before_first}
+        rank = _reorder(order, gone, city.interleave_privileged, city.interleave_general)
         result[day, market] = _day_envy(day, claims, rank, preferred, of_child)
     return result
+
+
+def _reorder(order: list[tuple[int, int, int]], gone: set[int], p: int, g: int) -> dict[int, int]:
+    """A market's ranking less the children that left it since, in R-Q-2 order again.
+
+    placement/queue.py's interleave on the rows that remain: inside a tier the rows keep their order
+    (filing time, then id); the k-th first-priority child takes cycle (k-1) div p, slot (k-1) mod p, the
+    k-th general one cycle (k-1) div g, slot p + (k-1) mod g, after every extraordinary child."""
+    counts = [0, 0, 0]
+    keyed = []
+    for application, tier, _position in order:
+        if application in gone:
+            continue
+        counts[tier] += 1
+        k = counts[tier]
+        if tier == EXTRAORDINARY:
+            key = (0, k, 0)
+        elif tier == FIRST:
+            key = (1, (k - 1) // p, (k - 1) % p)
+        else:
+            key = (1, (k - 1) // g, p + (k - 1) % g)
+        keyed.append((key, application))
+    keyed.sort()
+    return {application: position for position, (_key, application) in enumerate(keyed, start=1)}
 
 
 def _batch(row: dict) -> tuple:

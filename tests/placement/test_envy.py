@@ -11,11 +11,11 @@ import pytest
 from django.utils import translation
 
 from indigo.clock import at_local
-from placement.envy import Bid, Envy, envy_count, first_come_envy, record_envy, window_envy
-from placement.models import Referral
-from placement.queue import Market
+from placement.envy import Bid, Envy, _reorder, envy_count, first_come_envy, record_envy, window_envy
+from placement.models import Privilege, Referral
+from placement.queue import Market, Scope, queue_ordered
 from placement.window.models import ClaimWindow, WindowAllocation
-from tests.factories import ApplicationFactory, ChildFactory, GroupFactory
+from tests.factories import ApplicationFactory, ChildFactory, GroupFactory, PrivilegeCategoryFactory
 from vacancies.models import Seat, SeatEvent
 from vacancies.reports import Period, report_fairness
 
@@ -237,3 +237,36 @@ def test_a_window_allocated_seat_is_not_a_first_come_claim(city, kindergarten_a)
     SeatEvent.objects.create(seat=given, kind="claimed", at=at(D, 9), data={"window": "2021-kk-general-…"})
 
     assert first_come_envy(city=city, start=D, end=D) == {}
+
+
+def test_its_ranking_less_the_placed_is_the_queue_then_R_Q_2(city, kindergarten_a):
+    """One ranking per market and period: the queue later is that ranking less the children placed
+    since, in R-Q-2's interleave again; checked against the queue's own SQL."""
+    first = PrivilegeCategoryFactory(city=city, code="large_family", tier="first")
+    extraordinary = PrivilegeCategoryFactory(city=city, code="military", tier="extraordinary")
+    group = GroupFactory(kindergarten=kindergarten_a, capacity=40)
+    children = []
+    for number in range(24):
+        app = application(city)
+        category = extraordinary if number % 11 == 5 else first if number % 3 == 0 else None
+        if category is not None:
+            Privilege.objects.create(
+                application=app,
+                category=category,
+                evidence="№1",
+                state="confirmed",
+                claimed_at=app.filed_at,
+                decided_at=app.filed_at,
+            )
+        children.append(app)
+    market = Market(city.pk, 2021, "kk", "general")
+    before = queue_ordered(market=market, city=city, scope=Scope.ELIGIBLE, at=at(D, 8))
+    placed = [children[i] for i in (0, 3, 4, 5, 9, 17)]
+    for number, child in enumerate(placed):
+        claim(child, seat(group), at(D, 9) + dt.timedelta(minutes=number))
+    after = queue_ordered(market=market, city=city, scope=Scope.ELIGIBLE, at=at(D, 12))
+
+    gone = {child.pk for child in placed}
+    assert _reorder(before, gone, city.interleave_privileged, city.interleave_general) == {
+        pk: position for pk, _tier, position in after
+    }
