@@ -107,6 +107,8 @@ def window_offer(
     offers = windows_open(market=market, at=at, group_ids=group_ids)
     if key:
         offers = [offer for offer in offers if offer.key == key]
+    if not offers and group_ids is not None and windows_open(market=market, at=at):
+        raise _not_in_window()
     if not offers:
         raise Conflict(
             "window_closed",
@@ -135,6 +137,10 @@ def _closed(offer_closes: dt.datetime) -> Conflict:
     )
 
 
+def _not_in_window() -> Conflict:
+    return Conflict("group_not_in_window", _("This group has no seats in this claim window."))
+
+
 def _clean_groups(groups: list[int], offer: WindowOffer, *, children: int, limit: int) -> list[int]:
     if not groups:
         raise ServiceError("bid_empty", _("List at least one group, or withdraw the list."))
@@ -145,7 +151,7 @@ def _clean_groups(groups: list[int], offer: WindowOffer, *, children: int, limit
     for group_id in groups:
         seats = offer.seats_of(group_id)
         if seats == 0:
-            raise Conflict("group_not_in_window", _("This group has no seats in this claim window."))
+            raise _not_in_window()
         if seats < children:
             raise Conflict("twins_need_two", _("Twins need two seats in one group: this group has one."))
     return list(groups)
