@@ -128,7 +128,7 @@ def cabinet(request: HttpRequest) -> HttpResponse:
                     "application": application,
                     "report": (report := position_report(application=application, at=now)),
                     "reasons": _reason_texts(report.reasons),
-                    "claimable": claimable_seats(application=application, at=now, limit=30),
+                    "claimable": claimable_seats(application=application, by=request.user, at=now, limit=30),
                     "stop_listed": application.stop_listed_until and application.stop_listed_until > now,
                 }
             )
