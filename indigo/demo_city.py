@@ -26,11 +26,17 @@ from placement.models import (
     Child,
     Privilege,
     PrivilegeCategory,
+)
+from vacancies.models import (
+    City,
+    District,
+    Group,
+    Kindergarten,
     ScheduleLogEntry,
+    Seat,
     SummerWindow,
     SummerWindowChange,
 )
-from vacancies.models import City, District, Group, Kindergarten, Seat
 
 DEFAULT_SEED = 2024
 DEFAULT_CHILDREN = 3000

@@ -28,9 +28,9 @@ from django.utils.translation import ngettext_lazy
 
 from accounts.models import RepresentativeLink
 from indigo import clock
-from indigo.errors import Conflict, NotAllowed, ServiceError
+from indigo.errors import Busy, Conflict, NotAllowed, ServiceError
 from placement.guards import block_check
-from placement.models import Application, Referral
+from placement.models import Application, Referral, WindowAllocation
 from placement.queue.order import Market, Scope, market_params, queue_ordered, rank_from_counts
 from placement.queue.sql import PRIORITY_SEATS_SQL, TURN_SQL
 from vacancies.access import Stage, stage_at
@@ -173,7 +173,41 @@ def seat_open_check(seat, at: dt.datetime) -> Stage:
         raise seat_taken()
     if stage == Stage.SCHEDULED:
         raise Conflict("not_open_yet", _("This seat opens on the summer schedule's date, not yet."))
+    _not_in_window_check(seat, at)
     return stage
+
+
+def _not_in_window_check(seat, at: dt.datetime) -> None:
+    """R-W-2: a window's seats are given by the queue at its close, and are first come only after its
+    allocation has run."""
+    window = seat.window_at(at)
+    if window is not None:
+        raise Conflict(
+            "seat_in_window",
+            _(
+                "This seat is given by the queue when its claim window closes at %(time)s. "
+                "List its group in your child's bid instead of claiming it."
+            ),
+            time=formats.time_format(window[2].astimezone(clock.ASTANA), "H:i"),
+        )
+    closed = seat.window_closed_at(at)
+    if closed is not None:
+        stage, opens_at, closes_at = closed
+        group = seat.group
+        done = WindowAllocation.objects.filter(
+            window__city_id=group.kindergarten.city_id,
+            window__cohort=group.cohort,
+            window__language=group.language,
+            window__group_type=group.group_type,
+            window__stage=stage,
+            window__opens_at=opens_at,
+            window__closes_at=closes_at,
+        ).exists()
+        if not done:
+            raise Busy(
+                "window_allocating",
+                _("The queue is deciding this seat's claim window right now. Try again in a minute."),
+            )
 
 
 def turn_check(turn: Turn) -> int | None:

@@ -141,7 +141,7 @@ class _Columns:
         return instances
 
 
-def _check_twins(applications: list[Application]) -> None:
+def twins_check(applications: list[Application]) -> None:
     births = sorted(application.child.birth_date for application in applications)
     if births[-1] - births[0] > TWIN_MAX_GAP:
         raise Conflict("not_twins", _("Seats are claimed together only for twins (born at most a month apart)."))
@@ -168,7 +168,7 @@ def _precheck(seats: list[Seat], applications: list[Application], by, now: dt.da
     """Every rule on the rows as just read; the stage of each seat. Refusals here cost no lock."""
     claimant_check(by, verified=all(application.claimant_verified for application in applications))
     if len(applications) > 1:
-        _check_twins(applications)
+        twins_check(applications)
         if len({seat.group_id for seat in seats}) != 1:
             raise Conflict("twins_apart", _("Twins claim seats in one group together, or not at all."))
     pause_check(applications[0].city, now)
@@ -270,7 +270,8 @@ SELECT a.id, a.state, a.stop_listed_until,
 FROM placement_application a WHERE a.id IN ({marks}) ORDER BY a.id {lock}
 """
 _LOCK_SEATS_SQL = """
-SELECT id, state, published_at, priority_from, general_from{next_id} FROM vacancies_seat
+SELECT id, state, published_at, priority_from, general_from, priority_window_until, general_window_until{next_id}
+FROM vacancies_seat
 WHERE id IN ({marks}) ORDER BY id {lock}
 """
 # With each locked seat, the id its referral will have: the referral's number is made from it, so the
@@ -331,7 +332,12 @@ def _referral_number(city, at: dt.datetime, pk: int) -> str:
     return f"{city.code}-{clock.local_date(at):%y}-{pk:07d}"
 
 
-def _issue(pairs, locked: dict[int, Seat], *, by, at: dt.datetime, serialised: set[Market]) -> list[Referral]:
+def _issue(
+    pairs, locked: dict[int, Seat], *, by, at: dt.datetime, serialised: set[Market], window: dict | None = None
+) -> list[Referral]:
+    """Write the referrals, mark the seats claimed, record the events. `window` is given by a claim
+    window's allocation (placement/window/allocation.py), which judged each child's turn at the close:
+    {"key": the window, "ranks": application id → rank at the close}."""
     batch = uuid.uuid4() if len(pairs) > 1 else None
     issued = []
     for seat, application in pairs:
@@ -339,9 +345,13 @@ def _issue(pairs, locked: dict[int, Seat], *, by, at: dt.datetime, serialised: s
         current = locked[seat.pk]
         seat.state, seat.published_at = current.state, current.published_at
         seat.priority_from, seat.general_from = current.priority_from, current.general_from
+        seat.priority_window_until = current.priority_window_until
+        seat.general_window_until = current.general_window_until
         stage = seat_open_check(seat, at)
         position = None
-        if stage == Stage.PRIORITY:
+        if window is not None:
+            position = window["ranks"][application.pk]
+        elif stage == Stage.PRIORITY:
             if connection.vendor == "postgresql" and Market.of(application) not in serialised:
                 # Read in general access a moment ago and in priority access now (the seat was taken,
                 # returned and published again meanwhile): its market is not locked, so try again.
@@ -381,6 +391,7 @@ def _issue(pairs, locked: dict[int, Seat], *, by, at: dt.datetime, serialised: s
                 "stage": stage.value,
                 "published_at": seat.published_at.isoformat(),
                 "position": position,
+                **({"window": window["key"]} if window is not None else {}),
             },
         )
         issued.append(referral)

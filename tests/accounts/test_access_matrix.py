@@ -18,12 +18,12 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import AccountFlag, RepresentativeLink
 from indigo.clock import at_local
+from placement.day_close import day_close
 from placement.models import Application, Privilege, Referral, WaitAlert
 from placement.services import referral_enrol, seat_claim
 from tests.accounts.conftest import link
 from tests.factories import ApplicationFactory, ChildFactory, PrivilegeCategoryFactory
 from vacancies.models import Seat
-from vacancies.protocol import protocol_publish
 from vacancies.services import seat_release
 
 ROLES = ("anonymous", "parent", "other_parent", "staff_a", "staff_b", "officer", "outsider")
@@ -112,39 +112,11 @@ MATRIX: dict[str, Route] = {
         },
         changed=lambda w: RepresentativeLink.objects.filter(child=w.child, relation="guardian").exists(),
     ),
-    "dept-home": Route("GET", lambda w: f"{L}/accounts/department/", expect(officer=REDIRECT, outsider=REDIRECT)),
-    "dept-flags": Route("GET", lambda w: f"{L}/accounts/department/flags/", expect(officer=OK, outsider=OK)),
-    "dept-flag-block": Route(
-        "POST",
-        lambda w: f"{L}/accounts/department/flags/{w.flag.pk}/block/",
-        expect(officer=REDIRECT),
-        data=lambda w: {"reason": "shared", "confirmed": "yes"},
-        changed=lambda w: AccountFlag.objects.get(pk=w.flag.pk).state == "blocked",
+    # The console moved to /department/<city>/: the old addresses send the city's officer there.
+    "department-old": Route("GET", lambda w: f"{L}/accounts/department/", expect(officer={301}, outsider={301})),
+    "department-old-page": Route(
+        "GET", lambda w: f"{L}/accounts/department/audit/", expect(officer={301}, outsider={301})
     ),
-    "dept-flag-dismiss": Route(
-        "POST",
-        lambda w: f"{L}/accounts/department/flags/{w.flag.pk}/dismiss/",
-        expect(officer=REDIRECT),
-        data=lambda w: {"reason": "family"},
-        changed=lambda w: AccountFlag.objects.get(pk=w.flag.pk).state == "dismissed",
-    ),
-    "dept-blocks": Route("GET", lambda w: f"{L}/accounts/department/blocks/", expect(officer=OK, outsider=OK)),
-    "dept-block-lift": Route(
-        "POST",
-        lambda w: f"{L}/accounts/department/blocks/999999/lift/",
-        expect(officer={404}, outsider={404}),
-        data=lambda w: {"reason": "x"},
-    ),
-    "dept-links": Route("GET", lambda w: f"{L}/accounts/department/links/", expect(officer=OK, outsider=OK)),
-    "dept-link-decide": Route(
-        "POST",
-        lambda w: f"{L}/accounts/department/links/{w.pending_link.pk}/decide/",
-        expect(officer=REDIRECT),
-        data=lambda w: {"decision": "verify"},
-        changed=lambda w: RepresentativeLink.objects.get(pk=w.pending_link.pk).state == "verified",
-    ),
-    "dept-staff": Route("GET", lambda w: f"{L}/accounts/department/staff/", expect(officer=OK, outsider=OK)),
-    "dept-audit": Route("GET", lambda w: f"{L}/accounts/department/audit/", expect(officer=OK, outsider=OK)),
     "api-me": Route("GET", lambda w: "/api/v1/me/", api(default=OK)),
     "api-children": Route("GET", lambda w: "/api/v1/children/", api(default=OK)),
     "api-child": Route("GET", lambda w: f"/api/v1/children/{w.child.pk}/", api(parent=OK, officer=OK, staff_a=OK)),
@@ -344,6 +316,37 @@ MATRIX: dict[str, Route] = {
         changed=lambda w: Privilege.objects.get(pk=w.privilege.pk).state == "rejected",
     ),
     "department-flags": Route("GET", lambda w: f"{L}/department/temirtau/flags/", expect(officer=OK)),
+    "department-flag-block": Route(
+        "POST",
+        lambda w: f"{L}/department/temirtau/flags/{w.flag.pk}/block/",
+        expect(officer=REDIRECT),
+        data=lambda w: {"reason": "shared", "confirmed": "yes"},
+        changed=lambda w: AccountFlag.objects.get(pk=w.flag.pk).state == "blocked",
+    ),
+    "department-flag-dismiss": Route(
+        "POST",
+        lambda w: f"{L}/department/temirtau/flags/{w.flag.pk}/dismiss/",
+        expect(officer=REDIRECT),
+        data=lambda w: {"reason": "family"},
+        changed=lambda w: AccountFlag.objects.get(pk=w.flag.pk).state == "dismissed",
+    ),
+    "department-blocks": Route("GET", lambda w: f"{L}/department/temirtau/blocks/", expect(officer=OK)),
+    "department-block-lift": Route(
+        "POST",
+        lambda w: f"{L}/department/temirtau/blocks/999999/lift/",
+        expect(officer={404}),
+        data=lambda w: {"reason": "x"},
+    ),
+    "department-links": Route("GET", lambda w: f"{L}/department/temirtau/links/", expect(officer=OK)),
+    "department-link-decide": Route(
+        "POST",
+        lambda w: f"{L}/department/temirtau/links/{w.pending_link.pk}/decide/",
+        expect(officer=REDIRECT),
+        data=lambda w: {"decision": "verify"},
+        changed=lambda w: RepresentativeLink.objects.get(pk=w.pending_link.pk).state == "verified",
+    ),
+    "department-staff": Route("GET", lambda w: f"{L}/department/temirtau/staff/", expect(officer=OK)),
+    "department-audit": Route("GET", lambda w: f"{L}/department/temirtau/audit/", expect(officer=OK)),
     "department-reports": Route("GET", lambda w: f"{L}/department/temirtau/reports/", expect(officer=OK)),
     "department-report": Route("GET", lambda w: f"{L}/department/temirtau/reports/queue/", expect(officer=OK)),
     "department-queue": Route(
@@ -409,7 +412,7 @@ def world(city, other_city, kindergarten_a, kindergarten_b, parent, other_parent
         released = at_local(dt.date(2024, 5, 31), dt.time(9, 0))
         seats_a = seat_release(group=group_a, count=4, at=released)
         seats_b = seat_release(group=group_b, count=1, at=released)
-        protocol_publish(city=city, cutoff=at_local(dt.date(2024, 5, 31), dt.time(18, 0)))
+        day_close(city=city, cutoff=at_local(dt.date(2024, 5, 31), dt.time(18, 0)))
         referral = seat_claim(seat=seats_a[0], application=application, by=parent)
         enrolled = seat_claim(seat=seats_a[1], application=second_application, by=parent)
         referral_enrol(referral=enrolled, by=staff_a)

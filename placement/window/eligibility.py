@@ -1,0 +1,36 @@
+"""The window's one door to R-S-6 and R-Q-2: who may bid, and the ranking at the close.
+
+Every question the window asks of the queue goes through these functions, each a thin call to the
+one definition in placement/queue/eligibility.py.
+"""
+
+import datetime as dt
+
+from placement.models import Application
+from placement.queue import eligibility
+from placement.queue.order import Market
+from vacancies.models import City
+
+
+def application_check(application: Application, at: dt.datetime) -> None:
+    """R-S-6 without the turn: in the queue, not stop-listed, no active referral; raises the claim's
+    own ServiceError (its code and message) when the child may not take a seat now."""
+    holds = eligibility.holds_referral(application)
+    eligibility.application_check(application.state, application.stop_listed_until, holds, at)
+
+
+def turn_check(application: Application, at: dt.datetime) -> int | None:
+    """R-S-6 in priority access: the child's turn has come (raises the claim's "not your turn")."""
+    return eligibility.turn_check(eligibility.priority_turn(application=application, at=at))
+
+
+def eligible_ranks(*, market: Market, city: City, at: dt.datetime) -> dict[int, int]:
+    """R-Q-2 as of `at`: application id → rank among the market's children who may claim then
+    (waiting, not stop-listed, not blocked). A child absent from it may not take a seat."""
+    return dict(eligibility.ranked_eligible(market, at=at, city=city))
+
+
+def priority_allowed(*, market: Market, city: City, at: dt.datetime) -> int:
+    """R-S-6: how many of the ranked children are in turn in priority access at `at` (the seats then
+    in priority access times the pool factor)."""
+    return eligibility.priority_seat_count(market, at=at, city=city)
