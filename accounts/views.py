@@ -1,5 +1,9 @@
-"""Account pages: sign-up with an SMS code, sign-in, password reset, the parent's cabinet,
-the blocked page, and the department's pages (link checks, sharing flags, blocks, staff, audit)."""
+"""Account pages: sign-up with an SMS code, sign-in, password reset, the blocked page, and the
+department's pages (link checks, sharing flags, blocks, staff, audit). The parent's children pages
+are placement's (placement/family_views.py), at the same /accounts/children/ paths.
+
+A page of an account with no city shows the portal's default city in its header
+(vacancies.context_processors.default_city): accounts knows no list of cities (DESIGN §4)."""
 
 import datetime as dt
 import ipaddress
@@ -11,7 +15,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -24,18 +28,9 @@ from accounts import forms
 from accounts.audit_words import audit_entries_describe
 from accounts.models import AccountBlock, AccountFlag, AuditLog, RepresentativeLink, User
 from accounts.permissions import role_required
-from accounts.ratelimit import rate_limited
-from accounts.scoping import (
-    active_block,
-    applications_visible_to,
-    city_rows_visible_to,
-    is_admin,
-    kindergartens_visible_to,
-    officer_city_id,
-    referrals_visible_to,
-)
+from accounts.scoping import active_block, city_rows_visible_to, is_admin, officer_city_id
 from accounts.services.blocks import account_block, account_block_lift, account_block_preview, block_end_text
-from accounts.services.links import representative_link, representative_link_decide
+from accounts.services.links import representative_link_decide
 from accounts.services.sharing import account_flag_dismiss
 from accounts.services.signup import (
     parent_signup_finish,
@@ -49,8 +44,7 @@ from indigo import clock
 from indigo.confirm import Confirmation, confirm_page, confirmed
 from indigo.digits import ascii_digits_or_none
 from indigo.errors import ServiceError
-from placement.models import Application
-from vacancies.selectors import city_default
+from vacancies.scoping import kindergartens_visible_to
 
 BACKEND = "accounts.backends.IdentifierBackend"
 SIGNUP_KEY = "accounts.signup"
@@ -63,10 +57,9 @@ def _language() -> str:
 
 
 def _city_for(request: HttpRequest):
+    """The account's own city, if it has one; otherwise the header shows the default city."""
     user = request.user
-    if user.is_authenticated and user.city_id:
-        return user.city
-    return city_default()
+    return user.city if user.is_authenticated and user.city_id else None
 
 
 # --- sign-in, sign-up, password reset -------------------------------------------------------------
@@ -100,7 +93,7 @@ def _cabinet_url() -> str | None:
 def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpResponse:
     """django-axes calls this when an account or an address has too many failed sign-ins."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return render(request, "accounts/locked_out.html", {"city": city_default(), "minutes": minutes}, status=429)
+    return render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -124,7 +117,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         else:
             request.session[SIGNUP_KEY] = pending
             return redirect("signup-confirm")
-    return render(request, "accounts/signup.html", {"form": form, "city": city_default()})
+    return render(request, "accounts/signup.html", {"form": form})
 
 
 def signup_confirm(request: HttpRequest) -> HttpResponse:
@@ -151,7 +144,7 @@ def signup_confirm(request: HttpRequest) -> HttpResponse:
                 login(request, user, backend=BACKEND)
                 messages.success(request, _("Welcome! Now add your child to the cabinet."))
                 return redirect("child-link")
-    context = {"form": form, "phone": pending["phone"], "city": city_default()}
+    context = {"form": form, "phone": pending["phone"]}
     return render(request, "accounts/signup_confirm.html", context)
 
 
@@ -168,7 +161,7 @@ def password_reset(request: HttpRequest) -> HttpResponse:
             # The same answer whether or not an account was found: the page tells nobody who has one.
             request.session[RESET_KEY] = phone
             return redirect("password-reset-confirm")
-    return render(request, "accounts/password_reset.html", {"form": form, "city": city_default()})
+    return render(request, "accounts/password_reset.html", {"form": form})
 
 
 def password_reset_confirm(request: HttpRequest) -> HttpResponse:
@@ -190,7 +183,7 @@ def password_reset_confirm(request: HttpRequest) -> HttpResponse:
             del request.session[RESET_KEY]
             messages.success(request, _("Your password is changed. Sign in with the new one."))
             return redirect("login")
-    return render(request, "accounts/password_reset_confirm.html", {"form": form, "city": city_default()})
+    return render(request, "accounts/password_reset_confirm.html", {"form": form})
 
 
 def blocked(request: HttpRequest) -> HttpResponse:
@@ -200,64 +193,12 @@ def blocked(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/blocked.html", {"account_block": block, "ends_on": block_end_text(block)})
 
 
-# --- the parent's cabinet -------------------------------------------------------------------------
-
-
-@role_required(User.Role.PARENT)
-def my_children(request: HttpRequest) -> HttpResponse:
-    links = (
-        RepresentativeLink.objects.filter(user=request.user)
-        .select_related("child")
-        .order_by("child__last_name", "child__first_name")
-    )
-    applications = (
-        applications_visible_to(request.user)
-        .select_related("city", "child")
-        .prefetch_related(
-            Prefetch(
-                "referrals",
-                queryset=referrals_visible_to(request.user).select_related("seat__group__kindergarten"),
-                to_attr="visible_referrals",
-            )
-        )
-        .order_by("-filed_at")
-    )
-    by_child: dict[int, list[Application]] = {}
-    for application in applications:
-        by_child.setdefault(application.child_id, []).append(application)
-    rows = [{"link": link, "applications": by_child.get(link.child_id, [])} for link in links]
-    context = {"rows": rows, "cabinet_url": _cabinet_url(), "city": _city_for(request)}
-    return render(request, "accounts/children.html", context)
-
-
-@role_required(User.Role.PARENT)
-@rate_limited("child-link-page", "30/h")
-def child_link(request: HttpRequest) -> HttpResponse:
-    form = forms.ChildLinkForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            link = representative_link(user=request.user, request=request, **data)
-        except ServiceError as error:
-            form.add_error(None, error.detail)
-        else:
-            if link.state == RepresentativeLink.State.VERIFIED:
-                messages.success(request, _("%(child)s is in your cabinet.") % {"child": link.child.full_name})
-            else:
-                messages.warning(
-                    request,
-                    _("%(child)s is added; the education department will check your document.")
-                    % {"child": link.child.full_name},
-                )
-            return redirect("my-children")
-    return render(request, "accounts/child_link.html", {"form": form, "city": _city_for(request)})
-
-
 # --- the department ------------------------------------------------------------------------------
 
 
 def _department_context(request: HttpRequest, section: str, **extra) -> dict:
-    return {"section": section, "city": _city_for(request), **extra}
+    city = _city_for(request)
+    return {"section": section, **({"city": city} if city else {}), **extra}
 
 
 @role_required(User.Role.OFFICER)
