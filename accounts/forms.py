@@ -167,13 +167,16 @@ class AuditSearchForm(forms.Form):
     action = forms.ChoiceField(label=_("Action"), required=False)
     since = date_field(label=_("From"), required=False)
     until = date_field(label=_("To"), required=False)
+    everywhere = forms.BooleanField(label=_("Every city"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, everywhere: bool = False, **kwargs):
         from accounts.audit_words import audit_action_choices
 
         super().__init__(*args, **kwargs)
         # The actions by their names in the reader's language, not by their codes.
         self.fields["action"].choices = [("", _("Every action")), *audit_action_choices()]
+        if not everywhere:  # only an administrator may look beyond the page's city
+            del self.fields["everywhere"]
 
 
 class StaffCreateForm(_PasswordPair):

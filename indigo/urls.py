@@ -25,7 +25,10 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("accounts.urls")),
     path("", include("vacancies.urls")),
     path("", include("vacancies.public_urls")),
-    path("department/", include("vacancies.department_urls")),
+    # The department console: one door (accounts.department.access), each page in the app whose data it edits.
+    path("department/", include("accounts.department.urls")),
+    path("department/", include("vacancies.department.urls")),
+    path("department/", include("placement.department.urls")),
     path("", include("placement.urls")),
 )
 

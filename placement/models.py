@@ -364,3 +364,7 @@ class WaitBacktest(models.Model):
     @property
     def share_inside(self) -> float | None:
         return self.inside / self.judged if self.judged else None
+
+
+# The claim window's models live with its code (placement/window/); Django finds them through here.
+from placement.window.models import Bid, ClaimWindow, WindowAllocation  # noqa: E402, F401

@@ -16,5 +16,4 @@ urlpatterns = [
     path("referrals/verify/<str:token>/", views.referral_verify, name="referral-verify"),
     path("staff/kindergartens/<int:kindergarten_id>/referrals/", views.staff_referrals, name="staff-referrals"),
     path("staff/referrals/<int:referral_id>/departure/", views.staff_departure, name="staff-departure"),
-    path("department/<slug:city_slug>/queue/", views.department_queue, name="department-queue"),
 ]

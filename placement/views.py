@@ -3,7 +3,6 @@
 import datetime as dt
 
 import segno
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,7 +12,7 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
 from accounts.ratelimit import rate_limited
 from accounts.scoping import can_manage_kindergarten
@@ -24,7 +23,7 @@ from indigo.errors import ServiceError
 from indigo.forms import date_parse
 from indigo.inputs import query_int, query_int_list
 from placement.models import Application, Child, PrivilegeCategory, Referral
-from placement.queue import Market, position_report, queue_ordered
+from placement.queue import position_report
 from placement.scoping import children_of
 from placement.selectors import claimable_seats
 from placement.services import (
@@ -36,8 +35,7 @@ from placement.services import (
 )
 from placement.services.applications import application_file, application_withdraw
 from placement.services.claims import CLAIM_RATE, claim_applications, referral_enrol_by
-from vacancies.department_views import department_page
-from vacancies.models import City, Kindergarten, Seat
+from vacancies.models import Kindergarten, Seat
 from vacancies.selectors import city_default
 
 
@@ -454,47 +452,3 @@ def staff_departure(request: HttpRequest, referral_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Departure recorded; the group has a place to release."))
     return redirect("staff-referrals", kindergarten_id=kindergarten.pk)
-
-
-class QueueFilterForm(forms.Form):
-    """Which market of the city's queue to show; a bad choice is said on the form, never a 400."""
-
-    cohort = forms.TypedChoiceField(label=gettext_lazy("Birth year"), coerce=int)
-    language = forms.ChoiceField(label=gettext_lazy("Language"), choices=Language.choices)
-    group_type = forms.ChoiceField(label=gettext_lazy("Group type"), choices=GroupType.choices)
-
-    def __init__(self, *args, city: City, **kwargs):
-        super().__init__(*args, **kwargs)
-        cohorts = (
-            Application.objects.filter(city=city, state=Application.State.ACTIVE)
-            .values_list("cohort", flat=True)
-            .distinct()
-            .order_by("-cohort")
-        )
-        self.fields["cohort"].choices = [("", gettext_lazy("— choose a birth year —")), *((c, c) for c in cohorts)]
-
-
-@department_page
-def department_queue(request: HttpRequest, city: City) -> HttpResponse:
-    """R-Q-2 for the education department: one market's whole queue in order, for the officer's city."""
-    form = QueueFilterForm(request.GET or None, city=city, initial={"language": "kk", "group_type": "general"})
-    rows = []
-    if form.is_valid():
-        data = form.cleaned_data
-        market = Market(city.pk, data["cohort"], data["language"], data["group_type"])
-        ordered = queue_ordered(market=market, city=city, limit=500)
-        applications = Application.objects.in_bulk([pk for pk, _tier, _pos in ordered])
-        children = Child.objects.in_bulk([a.child_id for a in applications.values()])
-        tiers = {0: _("extraordinary right"), 1: _("first priority"), 2: _("general")}
-        for pk, tier, position in ordered:
-            application = applications[pk]
-            rows.append(
-                {
-                    "position": position,
-                    "application": application,
-                    "child": children[application.child_id],
-                    "tier": tiers[tier],
-                }
-            )
-    context = {"city": city, "section": "queue", "form": form, "rows": rows}
-    return render(request, "placement/department_queue.html", context)

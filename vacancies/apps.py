@@ -9,7 +9,7 @@ class VacanciesConfig(AppConfig):
         from accounts.scoping import visibility_register
         from vacancies import scoping
         from vacancies.calendar_services import SETTING_LABELS
-        from vacancies.department_views import GroupForm, KindergartenForm
+        from vacancies.department.kindergartens import GroupForm, KindergartenForm
 
         # The audit log names a changed rule or field as the console's forms do (issue 12).
         audit_field_labels_register("vacancies.city", SETTING_LABELS)

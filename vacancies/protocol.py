@@ -22,12 +22,22 @@ from indigo.errors import Conflict, ServiceError
 from indigo.spreadsheet import csv_writer
 from vacancies.access import cutoffs_between
 from vacancies.locking import city_lock, protocol_writers_drain
-from vacancies.models import City, Protocol, ProtocolEntry, ScheduleLogEntry, Seat, SeatEvent
+from vacancies.models import (
+    City,
+    CitySettingsChange,
+    Protocol,
+    ProtocolEntry,
+    ProtocolNotice,
+    ScheduleLogEntry,
+    Seat,
+    SeatEvent,
+)
 from vacancies.services import access_moves_record, seats_publish
 
 FORMAT = "indigo-protocol/1"
 GENERAL_NEXT = "general_next"
 SCHEDULE_CHANGE = "schedule_change"
+SETTINGS_CHANGE = "settings_change"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -143,6 +153,17 @@ def _collect_entries(city: City, after: dt.datetime | None, cutoff: dt.datetime)
     for source in _SOURCES.values():
         for at, pk, kind, seat_id, payload in source.rows(city, after, cutoff):
             rows.append((at, source.order, pk, kind, seat_id, payload))
+    notices = ProtocolNotice.objects.filter(city=city, at__lte=cutoff)
+    settings_changes = CitySettingsChange.objects.filter(city=city, at__lte=cutoff)
+    if after is not None:
+        notices = notices.filter(at__gt=after)
+        settings_changes = settings_changes.filter(at__gt=after)
+    for notice in notices.order_by("at", "pk"):
+        rows.append((notice.at, 4, notice.pk, notice.kind, None, notice.payload))
+    # R-W-1: a city's rules change in public, with the department's reason.
+    for change in settings_changes.order_by("at", "pk"):
+        payload = {"before": change.before, "after": change.after, "reason": change.reason}
+        rows.append((change.at, 5, change.pk, SETTINGS_CHANGE, None, payload))
     # Announcements: seats whose general access opens before the next protocol.
     upcoming = (
         Seat.objects.filter(
@@ -248,6 +269,8 @@ def _first_change(city: City) -> dt.datetime | None:
         SeatEvent.objects.filter(seat__group__kindergarten__city=city).aggregate(first=Min("at"))["first"],
         ScheduleLogEntry.objects.filter(city=city).aggregate(first=Min("at"))["first"],
         *(source.first(city) for source in _SOURCES.values()),
+        ProtocolNotice.objects.filter(city=city).aggregate(first=Min("at"))["first"],
+        CitySettingsChange.objects.filter(city=city).aggregate(first=Min("at"))["first"],
     ]
     return min((moment for moment in moments if moment is not None), default=None)
 

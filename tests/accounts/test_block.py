@@ -223,7 +223,7 @@ def test_it_blocks_from_the_flag_page_and_closes_the_flag(client, family, parent
     client.force_login(officer)
     with time_machine.travel(BLOCKED, tick=False):
         response = client.post(
-            f"/en/accounts/department/flags/{flag.pk}/block/", {"reason": REASON, "confirmed": "yes"}
+            f"/en/department/temirtau/flags/{flag.pk}/block/", {"reason": REASON, "confirmed": "yes"}
         )
     assert response.status_code == 302
     flag.refresh_from_db()
@@ -234,11 +234,11 @@ def test_it_blocks_from_the_flag_page_and_closes_the_flag(client, family, parent
 def test_it_blocks_by_iin_and_lifts_on_the_blocks_page(client, family, parent, officer):
     client.force_login(officer)
     with time_machine.travel(BLOCKED, tick=False):
-        client.post("/en/accounts/department/blocks/", {"iin": parent.iin, "reason": REASON, "confirmed": "yes"})
+        client.post("/en/department/temirtau/blocks/", {"iin": parent.iin, "reason": REASON, "confirmed": "yes"})
         block = AccountBlock.objects.get(user=parent)
-        page = client.get("/en/accounts/department/blocks/")
+        page = client.get("/en/department/temirtau/blocks/")
         assert f'data-block="{block.pk}"'.encode() in page.content
-        client.post(f"/en/accounts/department/blocks/{block.pk}/lift/", {"reason": "Mistaken identity"})
+        client.post(f"/en/department/temirtau/blocks/{block.pk}/lift/", {"reason": "Mistaken identity"})
     block.refresh_from_db()
     assert block.lifted_by == officer
 
@@ -253,7 +253,7 @@ def test_issue12_it_asks_before_blocking_and_says_what_the_block_takes(client, f
         user=parent, city=city, networks=4, devices=1, threshold=3, evidence=[], created_at=BLOCKED, updated_at=BLOCKED
     )
     client.force_login(officer)
-    url = f"/ru/accounts/department/flags/{flag.pk}/block/"
+    url = f"/ru/department/temirtau/flags/{flag.pk}/block/"
     with time_machine.travel(BLOCKED, tick=False):
         response = client.post(url, {"reason": REASON})
         page = response.content.decode()
@@ -273,7 +273,7 @@ def test_issue12_it_asks_before_blocking_and_says_what_the_block_takes(client, f
 def test_issue12_blocking_by_iin_asks_first(client, family, parent, officer):
     client.force_login(officer)
     with time_machine.travel(BLOCKED, tick=False):
-        response = client.post("/en/accounts/department/blocks/", {"iin": parent.iin, "reason": REASON})
+        response = client.post("/en/department/temirtau/blocks/", {"iin": parent.iin, "reason": REASON})
         assert response.status_code == 200 and "Block this cabinet?" in response.content.decode()
         assert not AccountBlock.objects.filter(user=parent).exists()
 

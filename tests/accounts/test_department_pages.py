@@ -10,7 +10,7 @@ from indigo import clock
 def test_it_lets_an_officer_create_staff_for_a_kindergarten_of_the_city(client, officer, kindergarten_a):
     client.force_login(officer)
     response = client.post(
-        "/en/accounts/department/staff/",
+        "/en/department/temirtau/staff/",
         {
             "username": "nurse_a",
             "first_name": "Гүлнар",
@@ -34,10 +34,10 @@ def test_it_lets_an_officer_create_staff_for_a_kindergarten_of_the_city(client, 
 
 def test_it_offers_an_officer_only_the_kindergartens_of_their_city(client, outsider, kindergarten_a):
     client.force_login(outsider)
-    page = client.get("/en/accounts/department/staff/")
+    page = client.get("/en/department/balkhash/staff/")
     assert kindergarten_a.name.encode() not in page.content
     response = client.post(
-        "/en/accounts/department/staff/",
+        "/en/department/balkhash/staff/",
         {
             "username": "intruder",
             "first_name": "A",
@@ -56,7 +56,7 @@ def test_it_keeps_everyone_else_out_of_the_department_pages(client, actor, reque
     if actor:
         client.force_login(request.getfixturevalue(actor))
     for path in ["flags/", "blocks/", "links/", "staff/", "audit/"]:
-        response = client.get(f"/en/accounts/department/{path}")
+        response = client.get(f"/en/department/temirtau/{path}")
         assert response.status_code == (403 if actor else 302), path
 
 
@@ -65,16 +65,16 @@ def test_it_shows_each_officer_their_citys_audit_and_finds_by_ip_and_action(clie
     AuditLog.objects.create(at=clock.now(), action="seat.release", city=city, ip="10.0.0.1")
     AuditLog.objects.create(at=clock.now(), action="login.success", city=outsider.city, ip="95.56.1.1")
     client.force_login(officer)
-    page = client.get("/en/accounts/department/audit/")
+    page = client.get("/en/department/temirtau/audit/")
     # The two entries of this city and the officer's own sign-in; not the other city's entry.
     assert page.content.count(b"data-action=") == 3
-    found = client.get("/en/accounts/department/audit/", {"q": "95.56.1.1"})
+    found = client.get("/en/department/temirtau/audit/", {"q": "95.56.1.1"})
     assert found.content.count(b"data-action=") == 1
-    found = client.get("/en/accounts/department/audit/", {"q": "aigerim"})
+    found = client.get("/en/department/temirtau/audit/", {"q": "aigerim"})
     assert found.content.count(b'data-action="login.success"') == 1
-    found = client.get("/en/accounts/department/audit/", {"action": "seat.release"})
+    found = client.get("/en/department/temirtau/audit/", {"action": "seat.release"})
     assert found.content.count(b'data-action="seat.release"') == 1
-    bad = client.get("/en/accounts/department/audit/", {"since": "2024-13-45", "page": "x"})
+    bad = client.get("/en/department/temirtau/audit/", {"since": "2024-13-45", "page": "x"})
     assert bad.status_code == 200
 
 
@@ -84,13 +84,25 @@ def test_it_shows_an_administrator_every_city(client, officer, outsider, city):
     AuditLog.objects.create(at=clock.now(), action="c")
     root = User.objects.create_superuser("root", password="pass-for-tests")
     client.force_login(root)
-    assert client.get("/en/accounts/department/audit/").content.count(b"data-action=") >= 3
+    # The city's page shows the city's entries; "every city" widens it to all cities and to none.
+    page = client.get("/en/department/temirtau/audit/").content
+    assert b'data-action="a"' in page and b'data-action="b"' not in page and b'data-action="c"' not in page
+    page = client.get("/en/department/temirtau/audit/", {"everywhere": "on"}).content
+    assert all(f'data-action="{action}"'.encode() in page for action in "abc")
+    assert page.count(b"data-action=") >= 3
+
+
+def test_it_does_not_widen_an_officers_audit_beyond_the_city(client, officer, outsider, city):
+    AuditLog.objects.create(at=clock.now(), action="b", city=outsider.city)
+    client.force_login(officer)
+    page = client.get("/en/department/temirtau/audit/", {"everywhere": "on"})
+    assert b'data-action="b"' not in page.content
 
 
 def test_it_audits_sign_in_with_city_so_the_officer_sees_it(client, officer, parent, child):
     Client().post("/en/accounts/login/", {"username": "aigerim", "password": "pass-for-tests"})
     client.force_login(officer)
-    page = client.get("/en/accounts/department/audit/", {"action": "login"})
+    page = client.get("/en/department/temirtau/audit/", {"action": "login"})
     assert b'data-action="login.success"' in page.content
 
 
@@ -106,13 +118,13 @@ def test_issue12_the_audit_log_speaks_the_officers_language(client, officer, cit
         at=clock.now(), action="account.block", city=city, actor=officer, data={"user": parent.pk, "cancelled": ["R-1"]}
     )
     client.force_login(officer)
-    page = client.get("/ru/accounts/department/audit/").content.decode()
+    page = client.get("/ru/department/temirtau/audit/").content.decode()
     assert "Даты летнего графика сохранены" in page
     assert "Дата начала приоритетного доступа: 3 июня 2024" in page.replace("</dt><dd>", ": ")
     assert "Приказ №5" in page
     # Accounts by login, not by row id; no raw dict left.
     assert parent.username in page and "{&#x27;" not in page and "{'" not in page
-    kk = client.get("/kk/accounts/department/audit/").content.decode()
+    kk = client.get("/kk/department/temirtau/audit/").content.decode()
     assert "Кабинет бұғатталды" in kk
     # The action filter lists actions by name.
     assert '<option value="schedule.window_save">Даты летнего графика сохранены</option>' in page

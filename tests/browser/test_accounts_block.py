@@ -54,7 +54,7 @@ def test_it_blocks_from_the_flag_and_shows_the_parent_the_reason_and_end_date(
     live_server, page, screenshot, flagged, officer, parent, outbox, eager_celery
 ):
     sign_in(page, live_server.url, "officer")
-    page.goto(f"{live_server.url}/ru/accounts/department/flags/")
+    page.goto(f"{live_server.url}/ru/department/{flagged.city.slug}/flags/")
     card = page.locator(f"[data-flag='{flagged.pk}']")
     card.locator("summary").click()
     expect(card.locator("table.evidence tbody tr")).to_have_count(4)

@@ -106,7 +106,7 @@ def test_it_renders_the_departments_pages(live_server, page, screenshot, officer
     signed_in(page, live_server, officer)
     for language in LANGUAGES:
         for section in ("flags", "blocks", "links", "staff", "audit"):
-            visit(page, f"{live_server.url}/{language}/accounts/department/{section}/")
+            visit(page, f"{live_server.url}/{language}/department/{city.slug}/{section}/")
             screenshot(page, f"department-{section}-{language}")
 
 

@@ -1,18 +1,20 @@
 """R-A-1: the console of a city is its own officers' (and administrators'); everyone else is turned away.
 
-The URL list is read from vacancies.department_urls, so a page added later is covered without
-touching this file.
+The URL list is read from the URLconf (every page named department-… that takes a city, whichever app
+holds it), so a page added later is covered without touching this file.
 """
 
 import datetime as dt
 
 import pytest
-from django.urls import URLPattern, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from accounts.models import AccountBlock, AccountFlag
+from indigo import clock
 from indigo.clock import at_local
 from placement.models import Privilege
-from tests.factories import ApplicationFactory, PrivilegeCategoryFactory
-from vacancies import department_urls
+from tests.accounts.conftest import link
+from tests.factories import ApplicationFactory, ChildFactory, PrivilegeCategoryFactory
 from vacancies.reports import REPORTS
 
 
@@ -26,17 +28,39 @@ def privilege(city):
     )
 
 
+def console_patterns(patterns=None):
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            yield from console_patterns(pattern.url_patterns)
+        elif isinstance(pattern, URLPattern) and (pattern.name or "").startswith("department-"):
+            yield pattern
+
+
 @pytest.fixture
-def city_urls(city, kindergarten_a, privilege):
+def account_rows(city, parent):
+    """A flag, a block and a pending guardian link of `city`, for the console's account pages."""
+    now = clock.now()
+    flag = AccountFlag.objects.create(
+        user=parent, city=city, networks=4, devices=1, threshold=3, evidence=[], created_at=now, updated_at=now
+    )
+    block = AccountBlock.objects.create(
+        user=parent, city=city, reason="Shared", starts_at=now, ends_at=now + dt.timedelta(days=1), lifted_at=now
+    )
+    pending = link(parent, ChildFactory(), relation="guardian", state="pending", city=city)
+    return {"flag_id": flag.pk, "block_id": block.pk, "link_id": pending.pk}
+
+
+@pytest.fixture
+def city_urls(city, kindergarten_a, privilege, account_rows):
     """Every console URL of `city`, with real objects of that city in it."""
     values = {
         "city_slug": city.slug,
         "kindergarten_id": kindergarten_a.pk,
         "privilege_id": privilege.pk,
+        **account_rows,
     }
     urls = []
-    for pattern in department_urls.urlpatterns:
-        assert isinstance(pattern, URLPattern)
+    for pattern in console_patterns():
         names = pattern.pattern.converters.keys()
         if "city_slug" not in names:
             continue
@@ -44,11 +68,16 @@ def city_urls(city, kindergarten_a, privilege):
         for report in REPORTS if "report" in names else [None]:
             kwargs = {name: report if name == "report" else values[name] for name in names}
             urls.append(reverse(pattern.name, kwargs=kwargs))
-    assert len(urls) >= 12 + len(REPORTS)
+    assert len(urls) >= 21 + len(REPORTS)
     return urls
 
 
-def test_it_gives_403_to_an_officer_of_another_city_on_every_page_and_endpoint(client, outsider, city_urls, privilege):
+POST_ONLY = ("/confirm/", "/reject/", "/block/", "/dismiss/", "/lift/", "/decide/")
+
+
+def test_it_gives_403_to_an_officer_of_another_city_on_every_page_and_endpoint(
+    client, outsider, city_urls, privilege, account_rows
+):
     client.force_login(outsider)
     for url in city_urls:
         assert client.get(url).status_code == 403, url
@@ -56,6 +85,7 @@ def test_it_gives_403_to_an_officer_of_another_city_on_every_page_and_endpoint(c
         assert client.get(url, {"format": "csv"}).status_code == 403, url
     privilege.refresh_from_db()
     assert privilege.state == "pending"
+    assert AccountFlag.objects.get(pk=account_rows["flag_id"]).state == AccountFlag.State.OPEN
 
 
 @pytest.mark.parametrize("role", ["staff_a", "parent"])
@@ -73,7 +103,7 @@ def test_it_sends_anonymous_visitors_to_sign_in(client, city_urls):
 
 
 def test_it_lets_the_citys_officer_and_an_administrator_in(client, officer, administrator, city_urls):
-    pages = [url for url in city_urls if not url.endswith(("/confirm/", "/reject/"))]
+    pages = [url for url in city_urls if not url.endswith(POST_ONLY)]
     for user in (officer, administrator):
         client.force_login(user)
         for url in pages:

@@ -25,7 +25,7 @@ def test_it_answers_404_in_the_pages_language(client, language, heading):
 @pytest.mark.django_db
 def test_it_answers_403_with_a_page_and_the_api_with_json(client, parent):
     client.force_login(parent)
-    response = client.get("/ru/accounts/department/audit/")
+    response = client.get("/ru/department/temirtau/audit/")
     assert response.status_code == 403 and "Нет доступа к этой странице" in response.content.decode()
     response = client.get("/api/v1/no-such-thing/")
     assert response.status_code == 404 and response.json()["code"] == "not_found"

@@ -180,7 +180,7 @@ def _check(failures: list[str], method: str, what: str, response) -> None:
         (None, ["/ru/", "/ru/vacancies/", "/ru/protocols/", "/ru/accounts/signup/", "/ru/accounts/password-reset/"]),
         ("parent", ["/ru/cabinet/", "/ru/accounts/children/", "/ru/accounts/children/add/"]),
         ("staff", ["/ru/staff/"]),
-        ("officer", ["/ru/department/temirtau/", "/ru/accounts/department/"]),
+        ("officer", ["/ru/department/temirtau/", "/ru/department/temirtau/flags/"]),
     ],
     ids=["public", "parent", "staff", "officer"],
 )
