@@ -1,8 +1,9 @@
 from django.urls import path
 
-from placement import family_views, views, wait_views
+from placement import family_views, public_views, views, wait_views
 
 urlpatterns = [
+    path("how-it-works/", public_views.how_it_works, name="how-it-works"),
     # Under /accounts/ where parents have always found them (their code moved from accounts).
     path("accounts/children/", family_views.my_children, name="my-children"),
     path("accounts/children/add/", family_views.child_link, name="child-link"),
