@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "vacancies.context_processors.default_city",
             ],
             # {{ text|reason }}: the system's stored reasons in the reader's language (indigo/words.py).
             "builtins": ["indigo.words"],

@@ -24,7 +24,8 @@ from indigo.forms import date_parse
 from indigo.inputs import query_int, query_int_list
 from placement.models import Application, Child, PrivilegeCategory, Referral
 from placement.queue import position_report
-from placement.selectors import children_of, claimable_seats
+from placement.scoping import children_of
+from placement.selectors import claimable_seats
 from placement.services import (
     referral_departure,
     referral_enrol,
@@ -115,7 +116,8 @@ def _reason_texts(reasons: dict[str, int]) -> list[str]:
 def cabinet(request: HttpRequest) -> HttpResponse:
     now = clock.now()
     entries = []
-    for child in children_of(request.user):
+    children = children_of(request.user).prefetch_related("applications__city", "applications__privileges__category")
+    for child in children:
         applications = []
         for application in child.applications.all():
             if application.state != Application.State.ACTIVE:
