@@ -1,9 +1,13 @@
 from django.urls import path
 
-from placement import views, wait_views
+from placement import family_views, public_views, views, wait_views
 from placement.window import views as window_views
 
 urlpatterns = [
+    path("how-it-works/", public_views.how_it_works, name="how-it-works"),
+    # Under /accounts/ where parents have always found them (their code moved from accounts).
+    path("accounts/children/", family_views.my_children, name="my-children"),
+    path("accounts/children/add/", family_views.child_link, name="child-link"),
     path("cabinet/", views.cabinet, name="cabinet"),
     path("cabinet/children/<int:child_id>/apply/", views.apply, name="apply"),
     path("cabinet/applications/<int:application_id>/withdraw/", views.withdraw, name="application-withdraw"),

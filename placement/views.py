@@ -24,7 +24,8 @@ from indigo.forms import date_parse
 from indigo.inputs import query_int, query_int_list
 from placement.models import Application, Child, PrivilegeCategory, Referral
 from placement.queue import position_report
-from placement.selectors import children_of, claimable_seats
+from placement.scoping import children_of
+from placement.selectors import claimable_seats
 from placement.services import (
     referral_departure,
     referral_enrol,
@@ -116,7 +117,8 @@ def _reason_texts(reasons: dict[str, int]) -> list[str]:
 def cabinet(request: HttpRequest) -> HttpResponse:
     now = clock.now()
     entries = []
-    for child in children_of(request.user):
+    children = children_of(request.user).prefetch_related("applications__city", "applications__privileges__category")
+    for child in children:
         applications = []
         for application in child.applications.all():
             if application.state != Application.State.ACTIVE:
@@ -127,7 +129,7 @@ def cabinet(request: HttpRequest) -> HttpResponse:
                     "application": application,
                     "report": (report := position_report(application=application, at=now)),
                     "reasons": _reason_texts(report.reasons),
-                    "claimable": claimable_seats(application=application, at=now, limit=30),
+                    "claimable": claimable_seats(application=application, by=request.user, at=now, limit=30),
                     "windows": open_windows_of(application=application, at=now),
                     "window_results": window_results(application=application, at=now),
                     "stop_listed": application.stop_listed_until and application.stop_listed_until > now,

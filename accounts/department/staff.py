@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 from accounts import forms
 from accounts.department.access import department_page
 from accounts.models import User
-from accounts.scoping import kindergartens_visible_to
 from accounts.services.staff import staff_create
 from indigo.errors import ServiceError
+from vacancies.scoping import kindergartens_visible_to
 
 
 @department_page
