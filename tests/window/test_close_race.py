@@ -16,7 +16,9 @@ from placement.window.bids import bid_place
 from placement.window.models import Bid, ClaimWindow
 from tests.window.conftest import CLOSE, family
 
-SLOW_COMMIT = 1.5
+# Room for a loaded machine: the bid is stamped a few seconds before the close and commits after it.
+BEFORE_CLOSE = dt.timedelta(seconds=4)
+SLOW_COMMIT = 8
 
 
 def _race(city, publish, groups, monkeypatch):
@@ -42,12 +44,13 @@ def _race(city, publish, groups, monkeypatch):
         finally:
             connection.close()
 
-    with time_machine.travel(CLOSE - dt.timedelta(milliseconds=300), tick=True):
+    with time_machine.travel(CLOSE - BEFORE_CLOSE, tick=True):
         thread = threading.Thread(target=bid)
         thread.start()
-        assert stamped.wait(timeout=10)
+        assert stamped.wait(timeout=30), errors
         while allocation_module.clock.now() < CLOSE:
             time.sleep(0.05)
+        assert thread.is_alive()  # the bid has not committed yet
         allocation = window_allocate(window=ClaimWindow.objects.get())
         thread.join(timeout=30)
     assert errors == []
