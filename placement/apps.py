@@ -5,6 +5,6 @@ class PlacementConfig(AppConfig):
     name = "placement"
 
     def ready(self):
-        from placement.wait_report import wait_report_register
+        from placement.reports import reports_register
 
-        wait_report_register()
+        reports_register()

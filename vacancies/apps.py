@@ -6,7 +6,7 @@ class VacanciesConfig(AppConfig):
 
     def ready(self):
         from accounts.audit_words import audit_field_labels_register
-        from vacancies.calendar_services import SETTING_LABELS
+        from vacancies.city_settings import SETTING_LABELS
         from vacancies.department.kindergartens import GroupForm, KindergartenForm
 
         # The audit log names a changed rule or field as the console's forms do (issue 12).

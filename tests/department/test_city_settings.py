@@ -11,7 +11,7 @@ from indigo.errors import NotAllowed, ServiceError
 from placement.models import SummerWindow
 from tests.department.conftest import D, local
 from tests.factories import GroupFactory
-from vacancies.calendar_services import city_settings_update
+from vacancies.city_settings import city_settings_update
 from vacancies.models import City, CitySettingsChange, Seat
 from vacancies.protocol import protocol_publish
 from vacancies.services import seat_release

@@ -13,13 +13,11 @@ from indigo import clock
 from indigo.errors import ServiceError
 from indigo.forms import empty_choices_label
 from indigo.inputs import query_int
-from vacancies.calendar_services import (
+from vacancies.models import City, Group, Kindergarten, Seat
+from vacancies.registry_services import (
     group_save,
     kindergarten_save,
 )
-from vacancies.models import City, Group, Kindergarten, Seat
-
-# Registries -------------------------------------------------------------------------------------
 
 
 class KindergartenForm(forms.ModelForm):
