@@ -69,6 +69,7 @@ prod-status:
 
 lint: $(VENV)/.test
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: $(VENV)/.test
 	$(VENV)/bin/ruff format .
@@ -81,6 +82,7 @@ test: $(VENV)/.test
 	@bash .ci/chromium.sh
 	@bash .ci/prod-packages.sh
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) manage.py makemigrations --check --dry-run
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
 	  $(VENV)/bin/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)

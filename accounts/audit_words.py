@@ -194,15 +194,28 @@ class _Names:
         return self.users.get(pk, f"#{pk}")
 
 
+# Entries written before a model moved between apps name its old label (issue 13 moved the summer
+# schedule from placement to vacancies); they are read as the model's present one. Labels, not imports.
+MOVED_MODELS = {
+    "placement.summerwindow": "vacancies.summerwindow",
+    "placement.summerwindowchange": "vacancies.summerwindowchange",
+    "placement.schedulelogentry": "vacancies.schedulelogentry",
+}
+
+
+def _model(object_type: str):
+    return apps.get_model(MOVED_MODELS.get(object_type, object_type))
+
+
 def _field_label(key: str, object_type: str) -> str:
-    registered = FIELD_LABELS.get(object_type, {})
+    registered = FIELD_LABELS.get(MOVED_MODELS.get(object_type, object_type), {})
     if key in registered:
         return str(registered[key])
     if key in KEY_LABELS:
         return str(KEY_LABELS[key])
     # A changed model field (city rules, kindergarten, group): the field's own translated name.
     try:
-        return str(apps.get_model(object_type)._meta.get_field(key).verbose_name).capitalize()
+        return str(_model(object_type)._meta.get_field(key).verbose_name).capitalize()
     except (LookupError, ValueError, FieldDoesNotExist):
         # No such model or field (an old entry, a free key): its code, readable.
         return key.replace("_", " ").capitalize()
@@ -233,7 +246,7 @@ def audit_object(entry: AuditLog) -> str:
     if not entry.object_type:
         return ""
     try:
-        name = str(apps.get_model(entry.object_type)._meta.verbose_name)
+        name = str(_model(entry.object_type)._meta.verbose_name)
     except (LookupError, ValueError):
         name = entry.object_type
     return f"{name.capitalize()} №{entry.object_id}"

@@ -1,14 +1,27 @@
-"""Every login, failed login, lockout and logout is audited (R-A-4); every login leaves a sharing signal (R-A-3)."""
+"""Every login, failed login, lockout and logout is audited (R-A-4); every login leaves a sharing signal (R-A-3).
+
+And the signals accounts sends to the apps above it (DESIGN §4: accounts imports neither vacancies nor
+placement, so what a block means for a child's referrals is placement's, told through these).
+"""
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from accounts.audit import audit_record
 from accounts.identity import find_user
 from accounts.models import User
 from accounts.scoping import user_city
 from accounts.services.sharing import login_signal_end, login_signal_record, sharing_evaluate
+
+# Sent inside the block's transaction (R-A-3), after the block row is written, with user, block, by and
+# request. Receivers take away what the account held above accounts (placement cancels the children's
+# issued referrals and terminates their enrolments) and return a dict for the block's audit entry. Sent
+# with send(), not send_robust(): a receiver's error rolls the whole block back, so no block is half done.
+account_blocked = Signal()
+# Asked before an officer confirms a block, with user: each receiver returns a dict of what the block
+# would take (placement: {"referrals_issued": [...], "referrals_enrolled": [...]}), for the confirm page.
+account_block_consequences = Signal()
 
 
 @receiver(user_logged_in, dispatch_uid="accounts.login")

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.nightly [--scales 0.1,0.3,1.0] [--no-readpaths]
 
-For each size a fresh copy of the generated city is taken and vacancies.protocol.protocols_catch_up
+For each size a fresh copy of the generated city is taken and placement.day_close.days_close
 publishes the evening's protocol (R-Q-5 cancellations, expiries, access moves, publication, entries)
 inside CaptureQueriesContext. Targets: the full city under 30 s, a query count that does not grow
 with the city, and time that grows no faster than the city. Then the read paths (bench.readpaths)
@@ -44,9 +44,9 @@ def measure(profile: str | None = None) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from placement.day_close import days_close
     from placement.models import Referral
     from vacancies.models import City, Protocol, SeatEvent
-    from vacancies.protocol import protocols_catch_up
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT value FROM bench_meta WHERE key = 'cutoff'")
@@ -61,7 +61,7 @@ def measure(profile: str | None = None) -> dict:
         profiler.start()
     with CaptureQueriesContext(connection) as captured:
         started = time.perf_counter()
-        protocols = protocols_catch_up(city=city, until=cutoff)
+        protocols = days_close(city=city, until=cutoff)
         seconds = time.perf_counter() - started
     if profiler is not None:
         profiler.stop()
@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
             for shape, seconds in r["slowest"]:
                 print(f"    {seconds:7.3f} s  {shape}")
 
-    print("\n== Nightly 18:00 job (protocols_catch_up) ==")
+    print("\n== Nightly 18:00 job (days_close) ==")
     print(f"{'scale':>6} {'seat events':>12} {'entries':>8} {'seconds':>8} {'queries':>8}")
     for scale, r in results.items():
         print(f"{scale:>6} {r['seat_events_total']:>12,} {r['entries']:>8,} {r['seconds']:>8.2f} {r['queries']:>8}")

@@ -197,8 +197,9 @@ CELERY_TIMEZONE = "Asia/Almaty"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE = {
+    # The day's close: referrals, the protocol, then the positions and waits (placement/day_close.py).
     "publish-protocols-18-00": {
-        "task": "vacancies.tasks.publish_protocols",
+        "task": "placement.tasks.close_days",
         "schedule": crontab(hour=18, minute=0),
     },
     "advance-access-00-01": {

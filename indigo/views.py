@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from placement.selectors import summer_schedule
+from vacancies.schedule.selectors import summer_schedule
 from vacancies.selectors import city_default, kindergarten_directory
 
 

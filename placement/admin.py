@@ -10,9 +10,6 @@ from placement.models import (
     PrivilegeCategory,
     PrivilegeCategoryChange,
     Referral,
-    ScheduleLogEntry,
-    SummerWindow,
-    SummerWindowChange,
 )
 from placement.services import privilege_category_deactivate
 
@@ -108,25 +105,3 @@ class ReferralAdmin(ReadOnlyAdmin):
     list_select_related = ["application"]
     search_fields = ["=number", "=application__reference"]
     date_hierarchy = "issued_at"
-
-
-class SummerWindowChangeInline(admin.TabularInline):
-    model = SummerWindowChange
-    extra = 0
-    fields = ["kindergarten", "priority_start", "priority_end", "general_date", "reason", "created_at"]
-    autocomplete_fields = ["kindergarten"]
-
-
-@admin.register(SummerWindow)
-class SummerWindowAdmin(CityScopedAdmin):
-    list_display = ["year", "cohort", "priority_start", "priority_end", "general_date", "city"]
-    list_filter = ["city", "year"]
-    inlines = [SummerWindowChangeInline]
-
-
-@admin.register(ScheduleLogEntry)
-class ScheduleLogEntryAdmin(ReadOnlyAdmin):
-    list_display = ["at", "city", "year", "cohort", "kindergarten", "reason", "actor"]
-    list_filter = ["city", "year"]
-    list_select_related = ["city", "kindergarten", "actor"]
-    search_fields = ["reason"]

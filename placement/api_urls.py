@@ -1,6 +1,7 @@
 from django.urls import path
 
 from placement import api, wait_api
+from placement.window import api as window_api
 
 urlpatterns = [
     path("me/children/", api.MyChildrenApi.as_view(), name="api-my-children"),
@@ -18,6 +19,7 @@ urlpatterns = [
         api.ClaimableSeatsApi.as_view(),
         name="api-claimable-seats",
     ),
+    path("applications/<int:application_id>/bid/", window_api.BidApi.as_view(), name="api-bid"),
     path("claims/", api.ClaimApi.as_view(), name="api-claim"),
     path("referrals/<int:referral_id>/", api.ReferralApi.as_view(), name="api-referral"),
     path("referrals/verify/<str:token>/", api.ReferralVerifyApi.as_view(), name="api-referral-verify"),

@@ -1,4 +1,4 @@
-"""Children, applications, privileges, referrals and the summer recruitment schedule.
+"""Children, applications, privileges and referrals.
 
 A queue position is never stored (R-Q-3): it is computed from filing time, privileges
 and the city's interleave ratio whenever it is asked for.
@@ -262,86 +262,6 @@ class Referral(models.Model):
         return self.number
 
 
-class SummerWindow(models.Model):
-    """Summer recruitment dates for one cohort of one city and year (R-S-3)."""
-
-    city = models.ForeignKey("vacancies.City", on_delete=models.PROTECT, related_name="summer_windows")
-    year = models.PositiveSmallIntegerField()
-    cohort = models.PositiveSmallIntegerField()
-    priority_start = models.DateField()
-    priority_end = models.DateField()
-    general_date = models.DateField()
-
-    class Meta:
-        verbose_name = _("summer recruitment window")
-        verbose_name_plural = _("summer recruitment windows")
-        ordering = ["city", "year", "priority_start", "cohort"]
-        constraints = [
-            models.UniqueConstraint(fields=["city", "year", "cohort"], name="summer_window_one_per_cohort"),
-            models.CheckConstraint(
-                condition=Q(priority_end__gte=models.F("priority_start"))
-                & Q(general_date__gt=models.F("priority_end")),
-                name="summer_window_dates_in_order",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.city} {self.year} / {self.cohort}"
-
-
-class SummerWindowChange(models.Model):
-    """A kindergarten that recruits a cohort on other dates than the city (repairs, illness…)."""
-
-    window = models.ForeignKey(SummerWindow, on_delete=models.CASCADE, related_name="kindergarten_changes")
-    kindergarten = models.ForeignKey("vacancies.Kindergarten", on_delete=models.PROTECT, related_name="+")
-    priority_start = models.DateField()
-    priority_end = models.DateField()
-    general_date = models.DateField()
-    reason = models.CharField(max_length=300)
-    created_at = models.DateTimeField()
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-
-    class Meta:
-        verbose_name = _("kindergarten schedule change")
-        verbose_name_plural = _("kindergarten schedule changes")
-        ordering = ["window", "kindergarten"]
-        constraints = [
-            models.UniqueConstraint(fields=["window", "kindergarten"], name="summer_change_one_per_kindergarten"),
-            models.CheckConstraint(
-                condition=Q(priority_end__gte=models.F("priority_start"))
-                & Q(general_date__gt=models.F("priority_end")),
-                name="summer_change_dates_in_order",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.window} @ {self.kindergarten}"
-
-
-class ScheduleLogEntry(models.Model):
-    """Public, append-only log of every schedule change (R-S-3)."""
-
-    city = models.ForeignKey("vacancies.City", on_delete=models.PROTECT, related_name="schedule_log")
-    year = models.PositiveSmallIntegerField()
-    cohort = models.PositiveSmallIntegerField()
-    kindergarten = models.ForeignKey(
-        "vacancies.Kindergarten", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    at = models.DateTimeField(db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    before = models.JSONField(default=dict, blank=True)
-    after = models.JSONField(default=dict)
-    reason = models.CharField(max_length=300)
-
-    class Meta:
-        verbose_name = _("schedule log entry")
-        verbose_name_plural = _("schedule log")
-        ordering = ["-at", "-pk"]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.city} {self.cohort}"
-
-
 class PrivilegeCategoryChange(models.Model):
     """Public, append-only log of privilege categories leaving the queue (R-Q-2); the protocol lists it."""
 
@@ -444,3 +364,7 @@ class WaitBacktest(models.Model):
     @property
     def share_inside(self) -> float | None:
         return self.inside / self.judged if self.judged else None
+
+
+# The claim window's models live with its code (placement/window/); Django finds them through here.
+from placement.window.models import Bid, ClaimWindow, WindowAllocation  # noqa: E402, F401

@@ -1,26 +1,11 @@
-"""Reads about applications, the queue and the summer schedule."""
-
-from django.db.models import Max
+"""Reads about applications and the queue."""
 
 from accounts.models import RepresentativeLink
 from indigo import clock
-from placement.models import Application, Child, PrivilegeCategoryChange, Referral, SummerWindow
+from placement.models import Application, Child, PrivilegeCategoryChange, Referral
 from placement.queue import priority_turn
 from vacancies.access import stage_at
 from vacancies.models import City, Seat
-
-
-def summer_schedule(*, city: City, year: int | None = None) -> list[SummerWindow]:
-    """The city's summer windows for a year (default: the latest year it has), earliest first."""
-    if year is None:
-        year = SummerWindow.objects.filter(city=city).aggregate(latest=Max("year"))["latest"]
-        if year is None:
-            return []
-    return list(
-        SummerWindow.objects.filter(city=city, year=year)
-        .prefetch_related("kindergarten_changes__kindergarten")
-        .order_by("priority_start", "-cohort")
-    )
 
 
 def privilege_category_log(*, city: City | None, limit: int = 50) -> list[PrivilegeCategoryChange]:

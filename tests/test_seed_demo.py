@@ -19,11 +19,17 @@ from placement.models import (
     Child,
     Privilege,
     PrivilegeCategory,
+)
+from vacancies.models import (
+    City,
+    District,
+    Group,
+    Kindergarten,
     ScheduleLogEntry,
+    Seat,
     SummerWindow,
     SummerWindowChange,
 )
-from vacancies.models import City, District, Group, Kindergarten, Seat
 
 SMALL = {"children": 200, "kindergartens": 6}
 SEEDED_MODELS = (

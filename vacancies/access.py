@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from indigo.clock import ASTANA, at_local, local_date
 from indigo.workdays import WorkingCalendar
-from vacancies.models import City
+from vacancies.models import City, ClaimMode, SummerWindow, SummerWindowChange
 
 MIDNIGHT = dt.time(0, 0)
 
@@ -57,8 +57,6 @@ class WindowPlanner:
     """Computes windows for the seats one protocol publishes, loading the city's schedule once."""
 
     def __init__(self, city: City, published_at: dt.datetime, calendar: WorkingCalendar | None = None):
-        from placement.models import SummerWindow, SummerWindowChange
-
         self.city = city
         self.published_at = published_at
         self.publication_day = local_date(published_at)
@@ -90,6 +88,22 @@ class WindowPlanner:
                 opens = max(self.published_at, at_local(dates.priority_start, MIDNIGHT))
                 return AccessWindow(opens, dates.priority_end, at_local(dates.general_date, MIDNIGHT), summer=True)
         return self._regular
+
+
+def window_close_after(city: City, moment: dt.datetime) -> dt.datetime:
+    """R-W-2: the first local `window_close` time strictly after `moment` (18:00 → 09:00 next day,
+    00:00 → 09:00 the same day)."""
+    local = moment.astimezone(ASTANA)
+    candidate = at_local(local.date(), city.window_close)
+    return candidate if candidate > moment else at_local(local.date() + dt.timedelta(days=1), city.window_close)
+
+
+def window_closes(city: City, window: AccessWindow) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The close of each stage's claim window for seats opening on `window`, from the city's modes now
+    (R-W-1): None for a stage that is first come. Fixed on the seat at publication."""
+    priority = window_close_after(city, window.priority_from) if city.priority_mode == ClaimMode.WINDOW else None
+    general = window_close_after(city, window.general_from) if city.general_mode == ClaimMode.WINDOW else None
+    return priority, general
 
 
 def next_cutoff(city: City, moment: dt.datetime) -> dt.datetime:

@@ -9,8 +9,11 @@ from vacancies.models import (
     Kindergarten,
     Protocol,
     ProtocolEntry,
+    ScheduleLogEntry,
     Seat,
     SeatEvent,
+    SummerWindow,
+    SummerWindowChange,
 )
 
 
@@ -116,3 +119,25 @@ class ProtocolAdmin(ReadOnlyAdmin):
     list_select_related = ["city"]
     date_hierarchy = "day"
     inlines = [ProtocolEntryInline]
+
+
+class SummerWindowChangeInline(admin.TabularInline):
+    model = SummerWindowChange
+    extra = 0
+    fields = ["kindergarten", "priority_start", "priority_end", "general_date", "reason", "created_at"]
+    autocomplete_fields = ["kindergarten"]
+
+
+@admin.register(SummerWindow)
+class SummerWindowAdmin(CityScopedAdmin):
+    list_display = ["year", "cohort", "priority_start", "priority_end", "general_date", "city"]
+    list_filter = ["city", "year"]
+    inlines = [SummerWindowChangeInline]
+
+
+@admin.register(ScheduleLogEntry)
+class ScheduleLogEntryAdmin(ReadOnlyAdmin):
+    list_display = ["at", "city", "year", "cohort", "kindergarten", "reason", "actor"]
+    list_filter = ["city", "year"]
+    list_select_related = ["city", "kindergarten", "actor"]
+    search_fields = ["reason"]

@@ -13,7 +13,7 @@ from accounts.audit import audit_record
 from indigo import clock
 from indigo.errors import ServiceError
 from vacancies.changes import change_actor, change_allowed, change_reason
-from vacancies.models import City, CitySettingsChange
+from vacancies.models import City, CitySettingsChange, ClaimMode, SummerWindow, SummerWindowChange
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,6 +41,11 @@ SETTINGS = (
     Setting("publication_time", dt.time(12, 0), dt.time(18, 0)),
     Setting("block_months", 1, 24),
     Setting("sharing_signal_threshold", 2, 20),
+    Setting("priority_mode"),
+    Setting("general_mode"),
+    # Before dawn a parent has not read the 18:00 protocol; after noon the rest of the day is lost.
+    Setting("window_close", dt.time(6, 0), dt.time(12, 0)),
+    Setting("window_max_groups", 1, 10),
 )
 SETTING_FIELDS = tuple(setting.field for setting in SETTINGS)
 # What the department calls each setting, in messages and on the settings page.
@@ -60,6 +65,10 @@ SETTING_LABELS = {
     "publication_time": _("Protocol cutoff (Astana time)"),
     "block_months": _("A shared cabinet is blocked for (months)"),
     "sharing_signal_threshold": _("Sharing signals before an account is flagged"),
+    "priority_mode": _("Priority access: how seats are given"),
+    "general_mode": _("General access: how seats are given"),
+    "window_close": _("Claim window closes at (Astana time)"),
+    "window_max_groups": _("Groups a family may list in a claim window"),
 }
 
 MONTH_DAY_FIELDS = ("recruitment_season_start", "august_pause_start", "august_pause_end")
@@ -115,6 +124,11 @@ def _check_settings(city: City, values: dict) -> None:
             )
     if values["publication_time"].second or values["publication_time"].microsecond:
         raise ServiceError("setting_invalid", _("Give the publication time in hours and minutes."))
+    for field in ("priority_mode", "general_mode"):
+        if values[field] not in ClaimMode.values:
+            raise ServiceError("setting_invalid", _("Choose first come or a claim window."))
+    if values["window_close"].second or values["window_close"].microsecond:
+        raise ServiceError("setting_invalid", _("Give the window's closing time in hours and minutes."))
     if values["august_pause_end"] < values["august_pause_start"]:
         raise ServiceError("setting_invalid", _("The August pause cannot end before it starts."))
     if values["recruitment_season_start"] >= values["august_pause_start"]:
@@ -124,8 +138,6 @@ def _check_settings(city: City, values: dict) -> None:
 
 def _check_schedule_still_fits(city: City, values: dict) -> None:
     """A new season or pause must not strand summer dates the department already announced."""
-    from placement.models import SummerWindow, SummerWindowChange
-
     start, pause_start = values["recruitment_season_start"], values["august_pause_start"]
     this_year = clock.local_today().year
     windows = SummerWindow.objects.filter(city=city, year__gte=this_year).values_list(

@@ -17,7 +17,15 @@ from indigo.choices import GroupType, Language
 from indigo.i18n import localized
 from vacancies.reasons import NOTE_MAX, REASON_CODES
 
+# The summer schedule's models live beside its services; imported here so Django registers them.
+from vacancies.schedule.models import ScheduleLogEntry, SummerWindow, SummerWindowChange  # noqa: F401
+
 _MONTH_DAY = RegexValidator(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$", _("Use MM-DD, for example 08-01."))
+
+
+class ClaimMode(models.TextChoices):
+    FIRST_COME = "first_come", _("first come, first served")
+    WINDOW = "window", _("claim window, the queue decides")
 
 
 class City(models.Model):
@@ -54,6 +62,11 @@ class City(models.Model):
     publication_time = models.TimeField(default=dt.time(18, 0))
     block_months = models.PositiveSmallIntegerField(default=6, validators=[MinValueValidator(1)])
     sharing_signal_threshold = models.PositiveSmallIntegerField(default=3, validators=[MinValueValidator(2)])
+    # R-W-1: per access stage, a race (first come) or a claim window the queue decides at its close.
+    priority_mode = models.CharField(max_length=10, choices=ClaimMode.choices, default=ClaimMode.FIRST_COME)
+    general_mode = models.CharField(max_length=10, choices=ClaimMode.choices, default=ClaimMode.FIRST_COME)
+    window_close = models.TimeField(default=dt.time(9, 0))
+    window_max_groups = models.PositiveSmallIntegerField(default=5, validators=[MinValueValidator(1)])
 
     class Meta:
         verbose_name = _("city")
@@ -220,6 +233,10 @@ class Seat(models.Model):
     priority_from = models.DateTimeField(null=True, blank=True)
     priority_until = models.DateField(null=True, blank=True, help_text=_("Last day of priority access."))
     general_from = models.DateTimeField(null=True, blank=True)
+    # R-W-1/R-W-2: the close of each stage's claim window, fixed when the seat is published from the
+    # city's mode then (None: that stage is first come), so a later change of mode never touches it.
+    priority_window_until = models.DateTimeField(null=True, blank=True)
+    general_window_until = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdraw_reason = models.CharField(max_length=300, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
@@ -261,6 +278,32 @@ class Seat(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.group}"
+
+    def window_at(self, moment: dt.datetime):
+        """R-W-2: (stage, opens_at, closes_at) of the claim window the seat is in at `moment`, or None
+        (first come, or the window has closed). Read from the stored times like the stage itself."""
+        if self.state != self.State.OPEN or self.priority_from is None or moment < self.priority_from:
+            return None
+        if moment < self.general_from:
+            if self.priority_window_until and moment < self.priority_window_until:
+                return ("priority", self.priority_from, self.priority_window_until)
+            return None
+        if self.general_window_until and moment < self.general_window_until:
+            return ("general", self.general_from, self.general_window_until)
+        return None
+
+    def window_closed_at(self, moment: dt.datetime):
+        """The window of the stage the seat is in at `moment` if it had one and it has closed:
+        (stage, opens_at, closes_at); its seats are first come only once its allocation ran."""
+        if self.state != self.State.OPEN or self.priority_from is None or moment < self.priority_from:
+            return None
+        if moment < self.general_from:
+            until, stage, opens = self.priority_window_until, "priority", self.priority_from
+        else:
+            until, stage, opens = self.general_window_until, "general", self.general_from
+        if until and moment >= until:
+            return (stage, opens, until)
+        return None
 
 
 class SeatEvent(models.Model):
@@ -376,3 +419,25 @@ class CitySettingsChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.city}"
+
+
+class ProtocolNotice(models.Model):
+    """A public fact another part of the portal hands to the next protocol (R-P-1), such as a claim
+    window's masked bids and result (R-W-5); the protocol copies it into its hash chain as it is."""
+
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="protocol_notices")
+    at = models.DateTimeField(db_index=True)
+    kind = models.CharField(max_length=30)
+    # What makes the notice one of a kind (a window's id): a job that runs twice cannot publish twice.
+    key = models.CharField(max_length=200)
+    # Public facts only (R-P-4): references, ranks, group ids, never a name or an IIN.
+    payload = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("protocol notice")
+        verbose_name_plural = _("protocol notices")
+        ordering = ["at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["city", "kind", "key"], name="protocol_notice_unique_key")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.key}"

@@ -6,10 +6,12 @@ hashes in order, so an edited entry is named by its own hash and a removed or re
 one by the protocol's. docs/protocol.md tells how to check a download by hand.
 """
 
+import dataclasses
 import datetime as dt
 import hashlib
 import io
 import json
+from collections.abc import Callable, Iterable
 
 from django.db import transaction
 from django.db.models import Min
@@ -18,16 +20,52 @@ from django.utils.translation import gettext_lazy as _
 from indigo import clock
 from indigo.errors import Conflict, ServiceError
 from indigo.spreadsheet import csv_writer
-from placement.models import PrivilegeCategoryChange, ScheduleLogEntry
 from vacancies.access import cutoffs_between
 from vacancies.locking import city_lock, protocol_writers_drain
-from vacancies.models import City, Protocol, ProtocolEntry, Seat, SeatEvent
+from vacancies.models import (
+    City,
+    CitySettingsChange,
+    Protocol,
+    ProtocolEntry,
+    ProtocolNotice,
+    ScheduleLogEntry,
+    Seat,
+    SeatEvent,
+)
 from vacancies.services import access_moves_record, seats_publish
 
 FORMAT = "indigo-protocol/1"
 GENERAL_NEXT = "general_next"
 SCHEDULE_CHANGE = "schedule_change"
-PRIVILEGE_CATEGORY_CHANGE = "category_change"
+SETTINGS_CHANGE = "settings_change"
+
+
+@dataclasses.dataclass(frozen=True)
+class EntrySource:
+    """Entries an app above vacancies adds to every protocol, so the protocol stays whole whoever publishes
+    it (placement adds the privilege categories that stop counting in the queue, R-Q-2).
+
+    rows(city, after, cutoff) gives (at, pk, kind, seat_id, payload) for changes in (after, cutoff];
+    first(city) the earliest such change or None. `order` ranks its entries among those stamped at
+    one moment: seat events 0, schedule changes 1, announcements 2."""
+
+    kind: str
+    label: str  # what the protocol page calls such an entry, translated lazily
+    order: int
+    rows: Callable[[City, dt.datetime | None, dt.datetime], Iterable[tuple]]
+    first: Callable[[City], dt.datetime | None]
+
+
+_SOURCES: dict[str, EntrySource] = {}
+
+
+def protocol_source_register(source: EntrySource) -> None:
+    """Called from an app's ready(); registering a kind twice keeps the last (a reloaded app)."""
+    _SOURCES[source.kind] = source
+
+
+def protocol_source_labels() -> dict[str, str]:
+    return {kind: source.label for kind, source in _SOURCES.items()}
 
 
 def canonical_json(data) -> bytes:
@@ -112,22 +150,20 @@ def _collect_entries(city: City, after: dt.datetime | None, cutoff: dt.datetime)
                 "name_ru": change.kindergarten.name_ru,
             }
         rows.append((change.at, 1, change.pk, SCHEDULE_CHANGE, None, payload))
-    categories = PrivilegeCategoryChange.objects.filter(city=city, at__lte=cutoff)
+    for source in _SOURCES.values():
+        for at, pk, kind, seat_id, payload in source.rows(city, after, cutoff):
+            rows.append((at, source.order, pk, kind, seat_id, payload))
+    notices = ProtocolNotice.objects.filter(city=city, at__lte=cutoff)
+    settings_changes = CitySettingsChange.objects.filter(city=city, at__lte=cutoff)
     if after is not None:
-        categories = categories.filter(at__gt=after)
-    for change in categories.select_related("category").order_by("at", "pk"):
-        category = change.category
-        payload = {
-            "category": {
-                "code": category.code,
-                "tier": category.tier,
-                "name_kk": category.name_kk,
-                "name_ru": category.name_ru,
-            },
-            "counts_in_queue": change.active,
-            "reason": change.reason,
-        }
-        rows.append((change.at, 3, change.pk, PRIVILEGE_CATEGORY_CHANGE, None, payload))
+        notices = notices.filter(at__gt=after)
+        settings_changes = settings_changes.filter(at__gt=after)
+    for notice in notices.order_by("at", "pk"):
+        rows.append((notice.at, 4, notice.pk, notice.kind, None, notice.payload))
+    # R-W-1: a city's rules change in public, with the department's reason.
+    for change in settings_changes.order_by("at", "pk"):
+        payload = {"before": change.before, "after": change.after, "reason": change.reason}
+        rows.append((change.at, 5, change.pk, SETTINGS_CHANGE, None, payload))
     # Announcements: seats whose general access opens before the next protocol.
     upcoming = (
         Seat.objects.filter(
@@ -146,15 +182,20 @@ def _collect_entries(city: City, after: dt.datetime | None, cutoff: dt.datetime)
     return [(at, kind, seat_id, payload) for at, _order, _pk, kind, seat_id, payload in rows]
 
 
-def protocol_publish(*, city: City, cutoff: dt.datetime) -> Protocol:
+# What runs inside the protocol's transaction before its seats are published: the day's close
+# (placement/day_close.py) passes the referral expiries, so the seats they return are in this protocol.
+BeforePublish = Callable[[City, dt.datetime], None]
+
+
+def protocol_publish(*, city: City, cutoff: dt.datetime, before_publish: BeforePublish | None = None) -> Protocol:
     """Publish the city's protocol for this cutoff, or return it if it exists (R-P-2).
 
     One transaction: a crash leaves either the whole protocol with its seat changes, or nothing.
     The cutoff must have passed (protocols_catch_up, which the job and the command use, sees to it):
-    only then are the changes it waits for all the ones that can be stamped up to it.
+    only then are the changes it waits for all the ones that can be stamped up to it. The 18:00 job
+    and the command go through placement.day_close, which passes `before_publish`; called alone (the
+    protocol's own tests, a city with no referral due) nothing of the demand side runs.
     """
-    from placement.services import referrals_expire_due, referrals_unconfirmed_extraordinary_cancel
-
     day = clock.local_date(cutoff)
     # Every change stamped up to the cutoff has committed past this line (vacancies/locking.py).
     protocol_writers_drain(city.pk)
@@ -167,8 +208,8 @@ def protocol_publish(*, city: City, cutoff: dt.datetime) -> Protocol:
         previous = Protocol.objects.filter(city=city).order_by("-cutoff").first()
         if previous is not None and previous.cutoff >= cutoff:
             raise Conflict("protocol_out_of_order", _("A later protocol is already published for this city."))
-        referrals_unconfirmed_extraordinary_cancel(city=city, until=cutoff)
-        referrals_expire_due(city=city, until=cutoff)
+        if before_publish is not None:
+            before_publish(city, cutoff)
         access_moves_record(city=city, until=cutoff)
         seats_publish(city=city, cutoff=cutoff)
 
@@ -211,13 +252,15 @@ def _refuse_future(moment: dt.datetime) -> None:
         )
 
 
-def protocols_catch_up(*, city: City, until: dt.datetime) -> list[Protocol]:
+def protocols_catch_up(
+    *, city: City, until: dt.datetime, before_publish: BeforePublish | None = None
+) -> list[Protocol]:
     """Publish every protocol due up to `until`, each with its own original cutoff (R-P-2)."""
     _refuse_future(until)
     last = Protocol.objects.filter(city=city).order_by("-cutoff").values_list("cutoff", flat=True).first()
     first_change = _first_change(city) if last is None else None
     cutoffs = cutoffs_between(city, last, until, first_change=first_change)
-    return [protocol_publish(city=city, cutoff=cutoff) for cutoff in cutoffs]
+    return [protocol_publish(city=city, cutoff=cutoff, before_publish=before_publish) for cutoff in cutoffs]
 
 
 def _first_change(city: City) -> dt.datetime | None:
@@ -225,7 +268,9 @@ def _first_change(city: City) -> dt.datetime | None:
     moments = [
         SeatEvent.objects.filter(seat__group__kindergarten__city=city).aggregate(first=Min("at"))["first"],
         ScheduleLogEntry.objects.filter(city=city).aggregate(first=Min("at"))["first"],
-        PrivilegeCategoryChange.objects.filter(city=city).aggregate(first=Min("at"))["first"],
+        *(source.first(city) for source in _SOURCES.values()),
+        ProtocolNotice.objects.filter(city=city).aggregate(first=Min("at"))["first"],
+        CitySettingsChange.objects.filter(city=city).aggregate(first=Min("at"))["first"],
     ]
     return min((moment for moment in moments if moment is not None), default=None)
 

@@ -9,10 +9,10 @@ from django.shortcuts import render
 from indigo.choices import Language
 from indigo.db_router import public_read
 from indigo.inputs import query_int
-from placement.models import ScheduleLogEntry, SummerWindow
-from placement.selectors import privilege_category_log, summer_schedule
-from placement.services.schedule import SummerDates
-from vacancies.models import City, Kindergarten
+from placement.selectors import privilege_category_log
+from vacancies.models import City, Kindergarten, ScheduleLogEntry, SummerWindow
+from vacancies.schedule.selectors import summer_schedule
+from vacancies.schedule.services import SummerDates
 from vacancies.selectors import city_default, kindergarten_directory
 
 

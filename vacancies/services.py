@@ -15,7 +15,7 @@ from accounts.audit import audit_record
 from accounts.scoping import can_manage_kindergarten
 from indigo import clock
 from indigo.errors import Conflict, NotAllowed, ServiceError
-from vacancies.access import WindowPlanner
+from vacancies.access import WindowPlanner, window_closes
 from vacancies.locking import city_lock, protocol_write_begin
 from vacancies.models import City, Group, Seat, SeatEvent
 from vacancies.reasons import WithdrawalReason, reason_clean
@@ -128,6 +128,8 @@ def seats_return(*, returns: list[tuple[int, dt.datetime]], reason: str, note: s
             priority_from=None,
             priority_until=None,
             general_from=None,
+            priority_window_until=None,
+            general_window_until=None,
             claimed_at=None,
         )
     SeatEvent.objects.bulk_create(
@@ -162,14 +164,24 @@ def seats_publish(*, city: City, cutoff: dt.datetime) -> int:
     for seat in seats:
         window = planner.window_for(kindergarten_id=seat.group.kindergarten_id, cohort=seat.group.cohort)
         by_window[window].append(seat.pk)
-        events.append(SeatEvent(seat=seat, kind=SeatEvent.Kind.PUBLISHED, at=cutoff, data=window.as_data()))
+        data = window.as_data()
+        # R-W-1: the city's mode as of this publication goes with the seat; the protocol shows it.
+        priority_close, general_close = window_closes(city, window)
+        if priority_close:
+            data["priority_window_until"] = priority_close.isoformat()
+        if general_close:
+            data["general_window_until"] = general_close.isoformat()
+        events.append(SeatEvent(seat=seat, kind=SeatEvent.Kind.PUBLISHED, at=cutoff, data=data))
     for window, seat_ids in by_window.items():
+        priority_close, general_close = window_closes(city, window)
         Seat.objects.filter(pk__in=seat_ids).update(
             state=Seat.State.OPEN,
             published_at=cutoff,
             priority_from=window.priority_from,
             priority_until=window.priority_until,
             general_from=window.general_from,
+            priority_window_until=priority_close,
+            general_window_until=general_close,
         )
     SeatEvent.objects.bulk_create(events)
     return len(seats)

@@ -4,6 +4,9 @@ A block is one transaction: the block row, every issued referral of the account'
 cancelled (the seat goes back to the next protocol), every enrolment terminated, the account's
 sessions ended, the flag closed and the audit entry written. The kindergartens and the parent are
 told after commit, so a rolled-back block tells nobody anything.
+
+Referrals are placement's, above accounts (DESIGN §4): the block sends accounts.signals.account_blocked
+inside its transaction and placement's receiver (placement/services/account_blocks.py) ends them.
 """
 
 import calendar
@@ -11,7 +14,6 @@ import dataclasses
 import datetime as dt
 
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
 
@@ -19,14 +21,9 @@ from accounts.audit import audit_record
 from accounts.models import AccountBlock, AccountFlag, RepresentativeLink, User
 from accounts.scoping import active_block, can_manage_city, parent_city
 from accounts.services.sessions import sessions_end
+from accounts.signals import account_block_consequences, account_blocked
 from indigo import clock, senders
 from indigo.errors import Conflict, NotAllowed, ServiceError
-from placement.models import Child, Referral
-from placement.services import referral_cancel, referral_terminate
-
-# What the public protocol says about a returned seat: no names, no officer's free text (R-P-4). The
-# code of vacancies.reasons.SystemReason.ACCOUNT_BLOCKED (written here: accounts does not import vacancies).
-PROTOCOL_REASON = "account_blocked"
 
 
 def add_months(moment: dt.datetime, months: int) -> dt.datetime:
@@ -49,53 +46,9 @@ def block_message(block: AccountBlock) -> str:
     }
 
 
-def _represented_child_ids(user: User) -> list[int]:
-    return list(
-        RepresentativeLink.objects.filter(user=user, state=RepresentativeLink.State.VERIFIED).values_list(
-            "child_id", flat=True
-        )
-    )
-
-
-def _tell_kindergarten(referral: Referral) -> None:
-    seat = referral.seat
-    kindergarten = seat.group.kindergarten
-    context = {
-        "child": referral.child.initials,
-        "application": referral.application.reference,
-        "number": referral.number,
-        "group": seat.group.name,
-        "kindergarten": kindergarten,
-        "date": clock.local_today(),
-    }
-    told = False
-    for member in kindergarten.staff.filter(is_active=True, role=User.Role.STAFF):
-        with override(member.language or "kk"):
-            if member.email:
-                subject = render_to_string("accounts/emails/enrolment-terminated-subject.txt", context).strip()
-                body = render_to_string("accounts/emails/enrolment-terminated-body.txt", context)
-                senders.email_later(member.email, subject, body)
-                told = True
-            if member.phone:
-                text = (
-                    gettext(
-                        "Indigo: enrolment of %(child)s on referral %(number)s (%(group)s) is terminated: "
-                        "the parent's cabinet was blocked. The place is free to release."
-                    )
-                    % context
-                )
-                senders.sms_later(member.phone, text)
-                told = True
-    if not told and kindergarten.phone:
-        with override("kk"):
-            text = (
-                gettext(
-                    "Indigo: enrolment of %(child)s on referral %(number)s (%(group)s) is terminated: "
-                    "the parent's cabinet was blocked. The place is free to release."
-                )
-                % context
-            )
-        senders.sms_later(kindergarten.phone, text)
+def _represented_children(user: User) -> list:
+    links = RepresentativeLink.objects.filter(user=user, state=RepresentativeLink.State.VERIFIED)
+    return [link.child for link in links.select_related("child").order_by("child__last_name", "child__first_name")]
 
 
 @dataclasses.dataclass
@@ -105,24 +58,19 @@ class BlockPreview:
     ends_at: dt.datetime
     months: int
     children: list
-    referrals_issued: list[str]
-    referrals_enrolled: list[str]
+    # Filled by the apps above accounts (accounts.signals.account_block_consequences).
+    referrals_issued: list[str] = dataclasses.field(default_factory=list)
+    referrals_enrolled: list[str] = dataclasses.field(default_factory=list)
 
 
 def account_block_preview(*, user: User) -> BlockPreview:
     city = parent_city(user)
     months = city.block_months if city is not None else 6
-    children = _represented_child_ids(user)
-    referrals = Referral.objects.filter(
-        child_id__in=children, state__in=[Referral.State.ISSUED, Referral.State.ENROLLED]
-    ).order_by("pk")
-    return BlockPreview(
-        ends_at=add_months(clock.now(), months),
-        months=months,
-        children=list(Child.objects.filter(pk__in=children).order_by("last_name", "first_name")),
-        referrals_issued=[r.number for r in referrals if r.state == Referral.State.ISSUED],
-        referrals_enrolled=[r.number for r in referrals if r.state == Referral.State.ENROLLED],
-    )
+    preview = BlockPreview(ends_at=add_months(clock.now(), months), months=months, children=_represented_children(user))
+    for _receiver, consequences in account_block_consequences.send(sender=User, user=user):
+        for field, numbers in (consequences or {}).items():
+            getattr(preview, field).extend(numbers)
+    return preview
 
 
 def account_block(*, user: User, reason: str, by: User, flag: AccountFlag | None = None, request=None) -> AccountBlock:
@@ -148,26 +96,11 @@ def account_block(*, user: User, reason: str, by: User, flag: AccountFlag | None
         block = AccountBlock.objects.create(
             user=user, city=city, reason=reason, starts_at=now, ends_at=add_months(now, months), created_by=by
         )
-        children = _represented_child_ids(user)
-        cancelled, terminated = [], []
-        for referral in Referral.objects.filter(child_id__in=children, state=Referral.State.ISSUED).order_by("pk"):
-            try:
-                referral_cancel(referral=referral, reason=PROTOCOL_REASON, by=by, request=request)
-            except Conflict:  # it expired or was refused a moment ago: nothing left to cancel
-                continue
-            cancelled.append(referral.number)
-        enrolled = (
-            Referral.objects.filter(child_id__in=children, state=Referral.State.ENROLLED)
-            .select_related("seat__group__kindergarten", "child", "application")
-            .order_by("pk")
-        )
-        for referral in enrolled:
-            try:
-                referral_terminate(referral=referral, reason=PROTOCOL_REASON, by=by, request=request)
-            except Conflict:
-                continue
-            terminated.append(referral.number)
-            _tell_kindergarten(referral)
+        # Inside the transaction: a receiver that fails rolls the block back with it.
+        consequences = {"cancelled": [], "terminated": []}
+        for _receiver, answer in account_blocked.send(sender=User, user=user, block=block, by=by, request=request):
+            for key, numbers in (answer or {}).items():
+                consequences.setdefault(key, []).extend(numbers)
         ended = sessions_end(user=user)
         flags = AccountFlag.objects.filter(user=user, state=AccountFlag.State.OPEN)
         flags.update(state=AccountFlag.State.BLOCKED, decided_at=now, decided_by=by, decision_note=reason)
@@ -181,8 +114,7 @@ def account_block(*, user: User, reason: str, by: User, flag: AccountFlag | None
                 "user": user.pk,
                 "reason": reason,
                 "ends_at": block.ends_at.isoformat(),
-                "cancelled": cancelled,
-                "terminated": terminated,
+                **consequences,
                 "sessions_ended": ended,
             },
         )

@@ -18,13 +18,8 @@ from placement.demo.kindergartens import demo_kindergartens_plan, load_districts
 from placement.demo.privileges import load_categories
 from placement.demo.schedule import load_schedule
 from placement.demo.users import DemoAccount, describe, load_users
-from placement.models import (
-    Application,
-    Privilege,
-    SummerWindow,
-    SummerWindowChange,
-)
-from vacancies.models import City, Group, Seat
+from placement.models import Application, Privilege
+from vacancies.models import City, Group, Seat, SummerWindow, SummerWindowChange
 
 CITY = {
     "slug": "temirtau",

@@ -24,13 +24,13 @@ from accounts.models import RepresentativeLink
 from indigo import clock
 from indigo.errors import ServiceError
 from indigo.workdays import WorkingCalendar
+from placement.day_close import days_close
 from placement.models import Application, Referral
 from placement.queue import Market, Scope, queue_ordered
 from placement.services.claims import _valid_until
 from placement.services.referrals import referral_public_facts
 from vacancies.access import Stage, stage_at
 from vacancies.models import City, Group, Protocol, Seat, SeatEvent
-from vacancies.protocol import protocols_catch_up
 from vacancies.services import seat_release
 
 # Departures (hence releases) per month, relative: the summer recruitment and September dominate;
@@ -96,10 +96,10 @@ class _Simulation:
                 self._release(day)
                 issued += self._claim(day)
                 self._enrol(day)
-                protocols_catch_up(city=self.city, until=clock.at_local(day, self.city.publication_time))
+                days_close(city=self.city, until=clock.at_local(day, self.city.publication_time))
                 self._lapsed()
             day += dt.timedelta(days=1)
-        protocols_catch_up(city=self.city, until=clock.at_local(self.until, self.city.publication_time))
+        days_close(city=self.city, until=clock.at_local(self.until, self.city.publication_time))
         return issued
 
     def _release(self, day: dt.date) -> None:

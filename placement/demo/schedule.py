@@ -7,12 +7,7 @@ from collections import Counter
 from accounts.models import User
 from indigo.clock import at_local
 from placement.demo.common import SCHEDULE_APPROVED_AT, SCHEDULE_YEAR
-from placement.models import (
-    ScheduleLogEntry,
-    SummerWindow,
-    SummerWindowChange,
-)
-from vacancies.models import City, Kindergarten
+from vacancies.models import City, Kindergarten, ScheduleLogEntry, SummerWindow, SummerWindowChange
 
 # The city department's 2024 dates: (priority start, priority end, general access).
 SUMMER_2024 = {

@@ -8,9 +8,9 @@ import datetime as dt
 import random
 
 from indigo import clock
+from placement.day_close import day_close, days_close
 from placement.models import Application
 from vacancies.models import City, Group, Protocol
-from vacancies.protocol import protocol_publish, protocols_catch_up
 from vacancies.services import group_free_places, seat_release, seat_withdraw
 
 # A reason from the list the protocol publishes (vacancies/reasons.py, R-P-4).
@@ -56,8 +56,8 @@ def demo_seats_load(*, city: City, rng: random.Random, groups_per_batch: int = 1
                 seats = seat_release(group=group, count=count, at=moment)
                 released += len(seats)
         if day == older:
-            protocol_publish(city=city, cutoff=clock.at_local(day, city.publication_time))
+            day_close(city=city, cutoff=clock.at_local(day, city.publication_time))
             withdrawn = seats[0]
             seat_withdraw(seat=withdrawn, reason=DEMO_WITHDRAW_REASON, at=moment + dt.timedelta(days=1))
-    protocols_catch_up(city=city, until=clock.now())
+    days_close(city=city, until=clock.now())
     return released

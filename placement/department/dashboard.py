@@ -6,9 +6,17 @@ from django.shortcuts import render
 
 from accounts.department.access import department_page
 from accounts.models import AccountFlag
-from placement.models import Privilege, SummerWindow, SummerWindowChange
+from placement.models import Privilege
 from vacancies.department.schedule import schedule_year
-from vacancies.models import CalendarOverride, City, CitySettingsChange, Group, Kindergarten
+from vacancies.models import (
+    CalendarOverride,
+    City,
+    CitySettingsChange,
+    Group,
+    Kindergarten,
+    SummerWindow,
+    SummerWindowChange,
+)
 from vacancies.reports import REPORTS
 
 

@@ -181,7 +181,43 @@ def _check_seat_open(seat: Seat, at: dt.datetime) -> Stage:
         raise _seat_taken()
     if stage == Stage.SCHEDULED:
         raise Conflict("not_open_yet", _("This seat opens on the summer schedule's date, not yet."))
+    _check_not_in_window(seat, at)
     return stage
+
+
+def _check_not_in_window(seat: Seat, at: dt.datetime) -> None:
+    """R-W-2: a window's seats are given by the queue at its close, and are first come only after its
+    allocation has run."""
+    window = seat.window_at(at)
+    if window is not None:
+        raise Conflict(
+            "seat_in_window",
+            _(
+                "This seat is given by the queue when its claim window closes at %(time)s. "
+                "List its group in your child's bid instead of claiming it."
+            ),
+            time=formats.time_format(window[2].astimezone(clock.ASTANA), "H:i"),
+        )
+    closed = seat.window_closed_at(at)
+    if closed is not None:
+        from placement.window.models import WindowAllocation
+
+        stage, opens_at, closes_at = closed
+        group = seat.group
+        done = WindowAllocation.objects.filter(
+            window__city_id=group.kindergarten.city_id,
+            window__cohort=group.cohort,
+            window__language=group.language,
+            window__group_type=group.group_type,
+            window__stage=stage,
+            window__opens_at=opens_at,
+            window__closes_at=closes_at,
+        ).exists()
+        if not done:
+            raise Busy(
+                "window_allocating",
+                _("The queue is deciding this seat's claim window right now. Try again in a minute."),
+            )
 
 
 def _check_turn(turn: Turn) -> int | None:
@@ -329,7 +365,8 @@ SELECT a.id, a.state, a.stop_listed_until,
 FROM placement_application a WHERE a.id IN ({marks}) ORDER BY a.id {lock}
 """
 _LOCK_SEATS_SQL = """
-SELECT id, state, published_at, priority_from, general_from{next_id} FROM vacancies_seat
+SELECT id, state, published_at, priority_from, general_from, priority_window_until, general_window_until{next_id}
+FROM vacancies_seat
 WHERE id IN ({marks}) ORDER BY id {lock}
 """
 # With each locked seat, the id its referral will have: the referral's number is made from it, so the
@@ -390,7 +427,12 @@ def _referral_number(city, at: dt.datetime, pk: int) -> str:
     return f"{city.code}-{clock.local_date(at):%y}-{pk:07d}"
 
 
-def _issue(pairs, locked: dict[int, Seat], *, by, at: dt.datetime, serialised: set[Market]) -> list[Referral]:
+def _issue(
+    pairs, locked: dict[int, Seat], *, by, at: dt.datetime, serialised: set[Market], window: dict | None = None
+) -> list[Referral]:
+    """Write the referrals, mark the seats claimed, record the events. `window` is given by a claim
+    window's allocation (placement/window/allocation.py), which judged each child's turn at the close:
+    {"key": the window, "ranks": application id → rank at the close}."""
     batch = uuid.uuid4() if len(pairs) > 1 else None
     issued = []
     for seat, application in pairs:
@@ -398,9 +440,13 @@ def _issue(pairs, locked: dict[int, Seat], *, by, at: dt.datetime, serialised: s
         current = locked[seat.pk]
         seat.state, seat.published_at = current.state, current.published_at
         seat.priority_from, seat.general_from = current.priority_from, current.general_from
+        seat.priority_window_until = current.priority_window_until
+        seat.general_window_until = current.general_window_until
         stage = _check_seat_open(seat, at)
         position = None
-        if stage == Stage.PRIORITY:
+        if window is not None:
+            position = window["ranks"][application.pk]
+        elif stage == Stage.PRIORITY:
             if connection.vendor == "postgresql" and Market.of(application) not in serialised:
                 # Read in general access a moment ago and in priority access now (the seat was taken,
                 # returned and published again meanwhile): its market is not locked, so try again.
@@ -440,6 +486,7 @@ def _issue(pairs, locked: dict[int, Seat], *, by, at: dt.datetime, serialised: s
                 "stage": stage.value,
                 "published_at": seat.published_at.isoformat(),
                 "position": position,
+                **({"window": window["key"]} if window is not None else {}),
             },
         )
         issued.append(referral)

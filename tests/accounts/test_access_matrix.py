@@ -18,12 +18,12 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import AccountFlag, RepresentativeLink
 from indigo.clock import at_local
+from placement.day_close import day_close
 from placement.models import Application, Privilege, Referral, WaitAlert
 from placement.services import referral_enrol, seat_claim
 from tests.accounts.conftest import link
 from tests.factories import ApplicationFactory, ChildFactory, PrivilegeCategoryFactory
 from vacancies.models import Seat
-from vacancies.protocol import protocol_publish
 from vacancies.services import seat_release
 
 ROLES = ("anonymous", "parent", "other_parent", "staff_a", "staff_b", "officer", "outsider")
@@ -412,7 +412,7 @@ def world(city, other_city, kindergarten_a, kindergarten_b, parent, other_parent
         released = at_local(dt.date(2024, 5, 31), dt.time(9, 0))
         seats_a = seat_release(group=group_a, count=4, at=released)
         seats_b = seat_release(group=group_b, count=1, at=released)
-        protocol_publish(city=city, cutoff=at_local(dt.date(2024, 5, 31), dt.time(18, 0)))
+        day_close(city=city, cutoff=at_local(dt.date(2024, 5, 31), dt.time(18, 0)))
         referral = seat_claim(seat=seats_a[0], application=application, by=parent)
         enrolled = seat_claim(seat=seats_a[1], application=second_application, by=parent)
         referral_enrol(referral=enrolled, by=staff_a)

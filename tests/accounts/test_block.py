@@ -13,12 +13,12 @@ from accounts.models import AccountBlock, AccountFlag, AuditLog
 from accounts.services.blocks import account_block, account_block_lift, add_months
 from indigo.clock import at_local
 from indigo.errors import ServiceError
+from placement.day_close import day_close
 from placement.models import Application, Referral
 from placement.services import referral_enrol, seat_claim
 from tests.accounts.conftest import link
 from tests.factories import ApplicationFactory, ChildFactory
 from vacancies.models import Seat
-from vacancies.protocol import protocol_publish
 from vacancies.services import seat_release
 
 RELEASED = at_local(dt.date(2024, 5, 31), dt.time(9, 0))
@@ -42,7 +42,7 @@ def family(parent, child, application, group_a, group_b, kindergarten_b, staff_b
     staff_b.save()
     seat_release(group=group_a, count=1, at=RELEASED)
     seat_release(group=group_b, count=1, at=RELEASED)
-    protocol_publish(city=city, cutoff=PUBLISHED)
+    day_close(city=city, cutoff=PUBLISHED)
     with time_machine.travel(CLAIMED, tick=False):
         issued = seat_claim(seat=Seat.objects.get(group=group_a), application=application, by=parent)
         enrolled = seat_claim(seat=Seat.objects.get(group=group_b), application=second_application, by=parent)
@@ -67,7 +67,7 @@ def test_it_cancels_referrals_terminates_enrolments_and_returns_the_seat(block, 
     assert Application.objects.get(pk=issued.application_id).state == Application.State.ACTIVE
 
     with time_machine.travel(NEXT_PROTOCOL + dt.timedelta(minutes=1), tick=False):
-        protocol = protocol_publish(city=city, cutoff=NEXT_PROTOCOL)
+        protocol = day_close(city=city, cutoff=NEXT_PROTOCOL)
     kinds = {(entry.kind, entry.seat_id) for entry in protocol.entries.all()}
     assert ("cancelled", issued.seat_id) in kinds
     assert ("returned", issued.seat_id) in kinds
@@ -110,6 +110,29 @@ def test_it_does_everything_or_nothing(family, parent, officer, monkeypatch):
     assert not AccountBlock.objects.exists()
     assert Referral.objects.get(pk=family["issued"].pk).state == Referral.State.ISSUED
     assert Referral.objects.get(pk=family["enrolled"].pk).state == Referral.State.ENROLLED
+
+
+def test_issue13_a_failing_placement_receiver_rolls_the_block_back(family, parent, officer, monkeypatch):
+    """The referrals end through accounts.signals.account_blocked, inside the block's transaction."""
+
+    def boom(**kwargs):
+        raise RuntimeError("the enrolment contract could not be terminated")
+
+    monkeypatch.setattr("placement.services.account_blocks.referral_terminate", boom)
+    with time_machine.travel(BLOCKED, tick=False), pytest.raises(RuntimeError):
+        account_block(user=parent, reason=REASON, by=officer)
+    assert not AccountBlock.objects.exists()
+    assert Referral.objects.get(pk=family["issued"].pk).state == Referral.State.ISSUED
+    assert Referral.objects.get(pk=family["enrolled"].pk).state == Referral.State.ENROLLED
+
+
+def test_issue13_the_preview_names_the_referrals_the_block_would_end(family, parent, child):
+    from accounts.services.blocks import account_block_preview
+
+    preview = account_block_preview(user=parent)
+    assert preview.referrals_issued == [family["issued"].number]
+    assert preview.referrals_enrolled == [family["enrolled"].number]
+    assert child in preview.children and len(preview.children) == 2
 
 
 def test_it_ends_the_parents_sessions(family, parent, officer):

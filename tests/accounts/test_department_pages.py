@@ -146,3 +146,16 @@ def test_issue12_every_audited_action_has_a_name():
     written |= {f"privilege.{state}" for state in ("confirmed", "rejected", "removed")}
     written.discard("refuse")  # the form field of the referral check, not an audit code
     assert written - set(ACTION_LABELS) == set()
+
+
+def test_issue13_an_entry_written_before_the_schedule_moved_apps_still_names_its_object(city):
+    from accounts.audit_words import audit_entries_describe
+    from vacancies.models import SummerWindow
+
+    old = AuditLog(at=clock.now(), action="schedule.window_save", city=city, object_type="placement.summerwindow")
+    old.object_id, old.data = "3", {"after": {"priority_start": "2024-06-03"}}
+    new = AuditLog(at=clock.now(), action="schedule.window_save", city=city, object_type="vacancies.summerwindow")
+    new.object_id, new.data = "3", old.data
+    [old, new] = audit_entries_describe([old, new])
+    assert old.object_label == new.object_label == f"{SummerWindow._meta.verbose_name.capitalize()} №3"
+    assert old.details == new.details

@@ -8,10 +8,10 @@ import time_machine
 from playwright.sync_api import expect
 
 from indigo import clock
+from placement.day_close import day_close
 from placement.models import Referral
 from tests.factories import GroupFactory
 from tests.placement.conftest import family
-from vacancies.protocol import protocol_publish
 from vacancies.services import seat_release
 
 pytestmark = pytest.mark.browser
@@ -29,7 +29,7 @@ def test_it_claims_prints_and_enrols(live_server, browser, city, kindergarten_a,
     user, application = family(city, 1, username="mother")
     family(city, 2)
     seat_release(group=group, count=1, at=clock.at_local(dt.date(2024, 5, 31), dt.time(9)))
-    protocol_publish(city=city, cutoff=clock.at_local(dt.date(2024, 5, 31), dt.time(18)))
+    day_close(city=city, cutoff=clock.at_local(dt.date(2024, 5, 31), dt.time(18)))
     # Monday 3 June 2024: the seat is in priority access and the mother's child is first in the queue.
     traveller = time_machine.travel(clock.at_local(dt.date(2024, 6, 3), dt.time(10)), tick=True)
     traveller.start()

@@ -7,9 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from indigo import clock
-from placement.models import SummerWindow
 from tests.factories import GroupFactory
-from vacancies.models import Seat, SeatEvent
+from vacancies.models import Seat, SeatEvent, SummerWindow
 
 pytestmark = pytest.mark.browser
 

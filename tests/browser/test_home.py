@@ -5,8 +5,7 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
-from placement.models import SummerWindow
-from vacancies.models import City, District, Group, Kindergarten
+from vacancies.models import City, District, Group, Kindergarten, SummerWindow
 
 pytestmark = pytest.mark.browser
 

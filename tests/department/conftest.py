@@ -6,8 +6,8 @@ import pytest
 
 from accounts.models import User
 from indigo.clock import at_local
-from placement.models import SummerWindow
 from tests.factories import UserFactory
+from vacancies.models import SummerWindow
 
 D = dt.date
 

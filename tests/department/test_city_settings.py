@@ -8,11 +8,10 @@ import time_machine
 
 from accounts.models import AuditLog
 from indigo.errors import NotAllowed, ServiceError
-from placement.models import SummerWindow
 from tests.department.conftest import D, local
 from tests.factories import GroupFactory
 from vacancies.city_settings import city_settings_update
-from vacancies.models import City, CitySettingsChange, Seat
+from vacancies.models import City, CitySettingsChange, Seat, SummerWindow
 from vacancies.protocol import protocol_publish
 from vacancies.services import seat_release
 

@@ -9,10 +9,10 @@ import time_machine
 from openpyxl import load_workbook
 
 from indigo.clock import at_local
-from placement.models import Privilege, ScheduleLogEntry, SummerWindow
+from placement.models import Privilege
 from tests.department.conftest import D, local
 from tests.factories import ApplicationFactory, GroupFactory, PrivilegeCategoryFactory
-from vacancies.models import CalendarOverride, City, CitySettingsChange, Group
+from vacancies.models import CalendarOverride, City, CitySettingsChange, Group, ScheduleLogEntry, SummerWindow
 
 
 @pytest.fixture(autouse=True)

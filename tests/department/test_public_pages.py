@@ -3,10 +3,10 @@
 import pytest
 import time_machine
 
-from placement.services.schedule import SummerDates, summer_change_save
 from tests.department.conftest import D, local
 from tests.factories import GroupFactory
 from vacancies.models import Kindergarten
+from vacancies.schedule.services import SummerDates, summer_change_save
 
 
 @pytest.mark.parametrize("language", ["kk", "ru", "en"])

@@ -6,12 +6,11 @@ from django.utils import translation
 
 from accounts.models import AuditLog
 from indigo.errors import NotAllowed, ServiceError
-from placement.models import ScheduleLogEntry, SummerWindow, SummerWindowChange
-from placement.services.schedule import SummerDates, summer_change_delete, summer_change_save, summer_window_save
 from tests.department.conftest import D, local
 from tests.factories import GroupFactory
-from vacancies.models import CalendarOverride, Protocol, Seat
+from vacancies.models import CalendarOverride, Protocol, ScheduleLogEntry, Seat, SummerWindow, SummerWindowChange
 from vacancies.protocol import SCHEDULE_CHANGE, protocol_publish
+from vacancies.schedule.services import SummerDates, summer_change_delete, summer_change_save, summer_window_save
 from vacancies.services import seat_release
 
 GOOD = SummerDates(D(2024, 6, 3), D(2024, 6, 5), D(2024, 6, 6))

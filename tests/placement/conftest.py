@@ -7,9 +7,9 @@ import pytest
 
 from accounts.models import RepresentativeLink, User
 from indigo.clock import at_local
+from placement.day_close import day_close
 from tests.factories import ApplicationFactory, ChildFactory, GroupFactory, UserFactory
 from vacancies.models import Protocol, ProtocolEntry
-from vacancies.protocol import protocol_publish
 from vacancies.services import seat_release
 
 FILED = at_local(dt.date(2022, 1, 10), dt.time(9, 0))
@@ -37,7 +37,7 @@ def open_seats(city, group):
 
     def make(n: int):
         seats = seat_release(group=group, count=n, at=RELEASED)
-        protocol_publish(city=city, cutoff=PUBLISHED)
+        day_close(city=city, cutoff=PUBLISHED)
         return seats
 
     return make

@@ -127,14 +127,14 @@ def test_it_refuses_a_blocked_cabinet_with_423(city, open_seats):
 
 @pytest.mark.parametrize(("field", "value"), [("cohort", 2020), ("language", "ru"), ("group_type", "speech")])
 def test_it_refuses_a_seat_of_another_market_with_the_reason(city, kindergarten_a, field, value):
-    from vacancies.protocol import protocol_publish
+    from placement.day_close import day_close
     from vacancies.services import seat_release
 
     group = GroupFactory(
         kindergarten=kindergarten_a, **{"cohort": 2021, "language": "kk", "group_type": "general", field: value}
     )
     [seat] = seat_release(group=group, count=1, at=at_local(dt.date(2024, 5, 31), dt.time(9)))
-    protocol_publish(city=city, cutoff=at_local(dt.date(2024, 5, 31), dt.time(18)))
+    day_close(city=city, cutoff=at_local(dt.date(2024, 5, 31), dt.time(18)))
     user, application = family(city, 1)
     with pytest.raises(ServiceError) as excinfo:
         claim(user, application, seat, when=THURSDAY)
@@ -197,13 +197,13 @@ class TestTwins:
         assert Seat.objects.get(pk=seats[0].pk).state == "open"
 
     def test_it_refuses_seats_in_two_groups(self, city, open_seats, kindergarten_b):
-        from vacancies.protocol import protocol_publish
+        from placement.day_close import day_close
         from vacancies.services import seat_release
 
         [seat] = open_seats(1)
         other_group = GroupFactory(kindergarten=kindergarten_b, cohort=2021, language="kk")
         [far] = seat_release(group=other_group, count=1, at=at_local(dt.date(2024, 6, 3), dt.time(9)))
-        protocol_publish(city=city, cutoff=at_local(dt.date(2024, 6, 3), dt.time(18)))
+        day_close(city=city, cutoff=at_local(dt.date(2024, 6, 3), dt.time(18)))
         user, first, second = self.twins(city)
         with time_machine.travel(THURSDAY, tick=False), pytest.raises(ServiceError) as excinfo:
             seats_claim(seats=[seat, far], applications=[first, second], by=user)

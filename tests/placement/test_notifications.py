@@ -46,12 +46,12 @@ def test_it_reminds_the_day_before_the_end_once(city, open_seats, outbox):
 
 
 def test_it_tells_the_family_the_referral_expired(city, open_seats, outbox):
-    from vacancies.protocol import protocols_catch_up
+    from placement.day_close import days_close
 
     [seat] = open_seats(1)
     user, application = family(city, 1)
     with time_machine.travel(MONDAY, tick=False):
         referral = seat_claim(seat=seat, application=application, by=user)
-    protocols_catch_up(city=city, until=at_local(dt.date(2024, 6, 11), dt.time(18)))
+    days_close(city=city, until=at_local(dt.date(2024, 6, 11), dt.time(18)))
     assert notify_referral_expired(referral.pk) == 1
     assert referral.number in outbox[-1].body

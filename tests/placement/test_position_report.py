@@ -5,6 +5,7 @@ import datetime as dt
 import time_machine
 
 from indigo.clock import at_local
+from placement.day_close import day_close
 from placement.models import Application, Privilege, PrivilegeCategory
 from placement.queue import position_report, position_report_ranked
 from placement.services import referrals_expire_due, seat_claim
@@ -12,7 +13,6 @@ from placement.services.applications import application_withdraw
 from placement.services.privileges import privilege_reject
 from tests.factories import ApplicationFactory, ChildFactory, PrivilegeCategoryFactory
 from tests.placement.conftest import family
-from vacancies.protocol import protocol_publish
 
 
 def test_it_explains_a_move_since_the_previous_protocol(city, open_seats):
@@ -42,7 +42,7 @@ def test_it_has_no_comparison_before_the_first_protocol(city):
 
 
 def test_it_sees_a_privilege_granted_to_a_child_behind(city, kindergarten_a):
-    protocol_publish(city=city, cutoff=at_local(dt.date(2024, 5, 31), dt.time(18)))
+    day_close(city=city, cutoff=at_local(dt.date(2024, 5, 31), dt.time(18)))
     families = [family(city, n) for n in range(1, 7)]
     mine = families[2][1]
     category = PrivilegeCategoryFactory(city=city)
@@ -90,7 +90,7 @@ def test_issue12_it_explains_an_expiry_to_the_child_back_and_to_the_child_behind
     user, first = families[0]
     with time_machine.travel(at_local(dt.date(2024, 6, 3), dt.time(10)), tick=False):
         seat_claim(seat=seats[0], application=first, by=user)
-    protocol_publish(city=city, cutoff=at_local(dt.date(2024, 6, 4), dt.time(18)))
+    day_close(city=city, cutoff=at_local(dt.date(2024, 6, 4), dt.time(18)))
     referrals_expire_due(city=city, until=at_local(dt.date(2024, 6, 20), dt.time(18)))
     later = at_local(dt.date(2024, 6, 21), dt.time(10))
     # It was not in the queue at the protocol (its referral was issued) and is back in its old place.
@@ -105,7 +105,7 @@ def test_issue12_it_explains_a_privilege_rejected_to_both_sides(city, kindergart
     families = [family(city, n) for n in range(1, 6)]
     late_user, late = family(city, 6)
     privilege = Privilege.objects.create(application=late, category=category, evidence="x", claimed_at=late.filed_at)
-    protocol_publish(city=city, cutoff=at_local(dt.date(2024, 5, 31), dt.time(18)))
+    day_close(city=city, cutoff=at_local(dt.date(2024, 5, 31), dt.time(18)))
     with time_machine.travel(at_local(dt.date(2024, 6, 3), dt.time(9)), tick=False):
         privilege_reject(privilege=privilege, reason="no document")
     mine = both_reports(families[4][1], MONDAY)
@@ -116,7 +116,7 @@ def test_issue12_it_explains_a_privilege_rejected_to_both_sides(city, kindergart
 
 
 def test_issue12_it_explains_the_childs_own_privilege_granted(city, kindergarten_a):
-    protocol_publish(city=city, cutoff=at_local(dt.date(2024, 5, 31), dt.time(18)))
+    day_close(city=city, cutoff=at_local(dt.date(2024, 5, 31), dt.time(18)))
     families = [family(city, n) for n in range(1, 7)]
     mine = families[5][1]
     category = PrivilegeCategoryFactory(city=city)
@@ -128,7 +128,7 @@ def test_issue12_it_explains_the_childs_own_privilege_granted(city, kindergarten
 
 
 def test_issue12_it_explains_a_withdrawal_ahead(city, kindergarten_a):
-    protocol_publish(city=city, cutoff=at_local(dt.date(2024, 5, 31), dt.time(18)))
+    day_close(city=city, cutoff=at_local(dt.date(2024, 5, 31), dt.time(18)))
     families = [family(city, n) for n in range(1, 4)]
     user, leaving = families[0]
     with time_machine.travel(at_local(dt.date(2024, 6, 3), dt.time(9)), tick=False):

@@ -10,12 +10,12 @@ import time_machine
 from indigo.clock import at_local
 from indigo.errors import Conflict, NotAllowed, ServiceError
 from placement import queue
+from placement.day_close import day_close
 from placement.models import Application, Privilege, PrivilegeCategory, PrivilegeCategoryChange
 from placement.queue import Scope, position_report, queue_position
 from placement.services import privilege_category_deactivate
 from tests.factories import ApplicationFactory, GroupFactory, PrivilegeCategoryFactory
 from tests.placement.test_queue_fast import CUTOFFS, END, RandomMarket
-from vacancies.protocol import protocol_publish
 
 FILED = at_local(dt.date(2022, 1, 10), dt.time(9))
 MONDAY = at_local(dt.date(2024, 6, 3), dt.time(18))
@@ -45,7 +45,7 @@ def positions(applications, at):
 
 
 def test_it_item_11_r_q_2_stops_counting_a_deactivated_category(city, officer, large_family, market):
-    protocol_publish(city=city, cutoff=MONDAY)
+    day_close(city=city, cutoff=MONDAY)
     assert positions(market, TUESDAY_NOON) == [2, 3, 1, 4]
     with time_machine.travel(TUESDAY_NOON, tick=False):
         change = privilege_category_deactivate(category=large_family, reason="Repealed by the akimat", by=officer)
@@ -65,7 +65,7 @@ def test_it_item_11_r_q_2_stops_counting_a_deactivated_category(city, officer, l
 
     # The public log: the next protocol lists it with its reason, and the rules page shows it.
     assert change.reason == "Repealed by the akimat" and change.at == TUESDAY_NOON
-    protocol = protocol_publish(city=city, cutoff=TUESDAY)
+    protocol = day_close(city=city, cutoff=TUESDAY)
     [entry] = protocol.entries.filter(kind="category_change")
     assert entry.at == TUESDAY_NOON
     assert entry.payload["category"]["code"] == "large_family"
@@ -117,7 +117,7 @@ def test_it_item_11_r_q_3_cached_positions_equal_the_queue_sql_around_deactivati
     before, between and after the protocols: the fast answers equal the whole-market ranking."""
     rng = random.Random(1000 + seed)
     for cutoff in CUTOFFS:
-        protocol_publish(city=city, cutoff=cutoff)
+        day_close(city=city, cutoff=cutoff)
     group = GroupFactory(kindergarten=kindergarten_a, cohort=2021, language="kk", capacity=80)
     market = RandomMarket(rng, city, group)
     applications = [market.application() for _ in range(rng.choice((8, 15, 25)))]
@@ -136,10 +136,10 @@ def test_it_item_11_r_q_3_cached_positions_equal_the_queue_sql_around_deactivati
 
 def test_it_item_11_names_the_category_on_the_protocol_page(client, city, officer, large_family, settings):
     settings.DEFAULT_CITY_SLUG = city.slug
-    protocol_publish(city=city, cutoff=MONDAY)
+    day_close(city=city, cutoff=MONDAY)
     with time_machine.travel(TUESDAY_NOON, tick=False):
         privilege_category_deactivate(category=large_family, reason="Repealed by the akimat", by=officer)
-    protocol_publish(city=city, cutoff=TUESDAY)
+    day_close(city=city, cutoff=TUESDAY)
     page = client.get("/ru/protocols/2024-06-04/").content.decode()
     assert "льгота больше не учитывается в очереди: Многодетная семья" in page
     assert "Repealed by the akimat" in page

@@ -15,11 +15,11 @@ from accounts.models import AccountBlock, RepresentativeLink
 from indigo import clock
 from indigo.clock import at_local
 from placement import queue
+from placement.day_close import day_close
 from placement.models import Application, Privilege, Referral
 from placement.queue import Scope, position_report, priority_turn, queue_position
 from placement.tasks import prepare_positions
 from tests.factories import ApplicationFactory, ChildFactory, GroupFactory, PrivilegeCategoryFactory, UserFactory
-from vacancies.protocol import protocol_publish
 from vacancies.services import seat_release
 
 START = at_local(dt.date(2024, 5, 1), dt.time(9))
@@ -130,7 +130,7 @@ def test_the_fast_answers_equal_the_whole_market_ranking(city, group, seed):
     city.interleave_privileged, city.interleave_general = RATIOS[seed % len(RATIOS)]
     city.save()
     for cutoff in CUTOFFS:
-        protocol_publish(city=city, cutoff=cutoff)
+        day_close(city=city, cutoff=cutoff)
     market = RandomMarket(rng, city, group)
     size = rng.choice((0, 1, 3, 8, 15, 25, 35))
     applications = [market.application() for _ in range(size)] + [market.application(neighbour=True)]
@@ -154,7 +154,7 @@ def test_the_cached_queue_at_the_protocol_answers_like_a_fresh_one(city, group):
     from django.core.cache import cache
 
     rng = random.Random(99)
-    protocol_publish(city=city, cutoff=CUTOFFS[0])
+    day_close(city=city, cutoff=CUTOFFS[0])
     market = RandomMarket(rng, city, group)
     applications = [market.application() for _ in range(30)]
     at = END
@@ -175,10 +175,10 @@ def test_a_turn_is_one_query_for_the_rank_and_the_seats(city, group, django_asse
 
 def test_the_queues_at_a_protocol_can_be_prepared_for_the_first_parents(city, group, django_assert_max_num_queries):
     rng = random.Random(7)
-    protocol_publish(city=city, cutoff=CUTOFFS[0])
+    day_close(city=city, cutoff=CUTOFFS[0])
     market = RandomMarket(rng, city, group)
     applications = [market.application() for _ in range(10)]
-    # What the 18:00 job queues once the cutoff has settled (vacancies.tasks.publish_protocols).
+    # What the 18:00 job queues once the cutoff has settled (placement/day_close.py).
     assert prepare_positions(city.pk, CUTOFFS[0].isoformat()) == 1
     application = Application.objects.select_related("city").get(pk=applications[0].pk)
     expected = reference_position_report(application=application, at=END)

@@ -19,12 +19,13 @@ from rest_framework.test import APIClient
 from accounts.models import AuditLog
 from indigo.clock import at_local
 from indigo.errors import ServiceError
+from placement.day_close import day_close
 from placement.models import Referral
 from placement.services import referral_enrol, seat_claim
 from tests.factories import GroupFactory
 from tests.placement.conftest import family
 from vacancies.models import Protocol, Seat, SeatEvent
-from vacancies.protocol import protocol_csv, protocol_document, protocol_publish
+from vacancies.protocol import protocol_csv, protocol_document
 from vacancies.reasons import REASON_CODES, RefusalReason, reason_label
 from vacancies.services import seat_release, seat_withdraw
 
@@ -49,7 +50,7 @@ def group(kindergarten_a):
 def claimed(city, group):
     """A seat published Fri 26 Apr 2024 and claimed by a family on Mon 6 May."""
     [seat] = seat_release(group=group, count=1, at=local(dt.date(2024, 4, 26), 9))
-    protocol_publish(city=city, cutoff=local(dt.date(2024, 4, 26), 18))
+    day_close(city=city, cutoff=local(dt.date(2024, 4, 26), 18))
     user, application = family(city, 1)
     with time_machine.travel(local(dt.date(2024, 5, 6), 10), tick=False):
         referral = seat_claim(seat=Seat.objects.get(pk=seat.pk), application=application, by=user)
@@ -58,7 +59,7 @@ def claimed(city, group):
 
 def published_everywhere(client, city, day: dt.date) -> str:
     """Everything the public can read about a day's protocol: JSON, CSV, the page, the API."""
-    protocol = protocol_publish(city=city, cutoff=local(day, 18))
+    protocol = day_close(city=city, cutoff=local(day, 18))
     api = APIClient()
     return "\n".join(
         [

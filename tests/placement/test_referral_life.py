@@ -7,6 +7,7 @@ import time_machine
 
 from indigo.clock import at_local
 from indigo.errors import ServiceError
+from placement.day_close import day_close, days_close
 from placement.models import Application, Privilege, PrivilegeCategory, Referral
 from placement.services import (
     referral_departure,
@@ -18,7 +19,6 @@ from placement.services import (
 from tests.factories import GroupFactory, PrivilegeCategoryFactory
 from tests.placement.conftest import family
 from vacancies.models import Protocol, Seat
-from vacancies.protocol import protocol_publish, protocols_catch_up
 from vacancies.services import seat_release
 
 
@@ -31,7 +31,7 @@ def may_seat(city, kindergarten_a):
     """A seat published Fri 26 Apr 2024; 1 May is a holiday, so it is in general access from Fri 3 May."""
     group = GroupFactory(kindergarten=kindergarten_a, cohort=2021, language="kk", capacity=10)
     [seat] = seat_release(group=group, count=1, at=local(dt.date(2024, 4, 26), 9))
-    protocol_publish(city=city, cutoff=local(dt.date(2024, 4, 26), 18))
+    day_close(city=city, cutoff=local(dt.date(2024, 4, 26), 18))
     return Seat.objects.get(pk=seat.pk)
 
 
@@ -43,9 +43,9 @@ def test_it_expires_five_working_days_later_across_a_holiday(city, may_seat):
         referral = seat_claim(seat=may_seat, application=application, by=user)
     assert referral.valid_until == local(dt.date(2024, 5, 17))
 
-    protocols_catch_up(city=city, until=local(dt.date(2024, 5, 16), 18))
+    days_close(city=city, until=local(dt.date(2024, 5, 16), 18))
     assert Referral.objects.get(pk=referral.pk).state == "issued"
-    [friday] = protocols_catch_up(city=city, until=local(dt.date(2024, 5, 17), 18))
+    [friday] = days_close(city=city, until=local(dt.date(2024, 5, 17), 18))
 
     referral.refresh_from_db()
     assert referral.state == "expired" and referral.closed_at == local(dt.date(2024, 5, 17))
@@ -63,7 +63,7 @@ def test_it_lets_the_child_back_after_the_stop_list_at_its_old_place(city, may_s
     family(city, 2)
     with time_machine.travel(local(dt.date(2024, 5, 6), 10), tick=False):
         seat_claim(seat=may_seat, application=application, by=user)
-    protocols_catch_up(city=city, until=local(dt.date(2024, 5, 17), 18))
+    days_close(city=city, until=local(dt.date(2024, 5, 17), 18))
     application.refresh_from_db()
     assert queue_position(application=application, at=local(dt.date(2024, 5, 20), 10)) == 1
     with time_machine.travel(local(dt.date(2024, 5, 20), 10), tick=False), pytest.raises(ServiceError) as excinfo:
@@ -120,9 +120,9 @@ def test_it_cancels_when_an_extraordinary_right_is_not_confirmed_in_time(city, m
         referral = seat_claim(seat=may_seat, application=application, by=user)
     # Five working days after Monday 6 May end with Thursday 16 May; the next protocol acts on it,
     # before the referral's own expiry, so it is cancelled (not expired).
-    protocols_catch_up(city=city, until=local(dt.date(2024, 5, 16), 18))
+    days_close(city=city, until=local(dt.date(2024, 5, 16), 18))
     assert Referral.objects.get(pk=referral.pk).state == "issued"
-    protocols_catch_up(city=city, until=local(dt.date(2024, 5, 17), 18))
+    days_close(city=city, until=local(dt.date(2024, 5, 17), 18))
     assert Referral.objects.get(pk=referral.pk).state == "cancelled"
     assert Privilege.objects.get().state == "removed"
     assert Application.objects.get(pk=application.pk).stop_listed_until is not None

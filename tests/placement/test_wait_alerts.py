@@ -164,11 +164,11 @@ def test_it_sets_the_alert_by_the_api(city, market_protocols, kindergarten_a):
 def test_it_refreshes_the_waits_after_the_18_00_protocol(city, group, eager_celery):
     from django.core.cache import cache
 
+    from placement.tasks import close_days
     from vacancies.models import Protocol
-    from vacancies.tasks import publish_protocols
 
     family(city, 1)
-    publish_protocols(at=at_local(dt.date(2024, 10, 16), dt.time(18, 1)).isoformat())
+    close_days(at=at_local(dt.date(2024, 10, 16), dt.time(18, 1)).isoformat())
     protocol = Protocol.objects.get(city=city)
     assert cache.get(f"wait:{city.pk}:{int(protocol.cutoff.timestamp())}:done") is not None
     assert cache.get(f"release-stats:{city.pk}:{int(protocol.cutoff.timestamp())}") is not None

@@ -7,9 +7,9 @@ import time_machine
 from rest_framework.test import APIClient
 
 from indigo.clock import at_local
+from placement.day_close import day_close
 from placement.services import seat_claim
 from tests.placement.conftest import family
-from vacancies.protocol import protocol_publish
 from vacancies.release_stats import release_stats
 
 ASKED = at_local(dt.date(2024, 10, 16), dt.time(10, 0))
@@ -82,7 +82,7 @@ def test_it_shows_each_kindergartens_releases_and_claim_time(client, city, kinde
     user, application = family(city, 1)
     with time_machine.travel(at_local(dt.date(2024, 6, 3), dt.time(10, 0)), tick=False):
         seat_claim(seat=seats[0], application=application, by=user)
-    protocol_publish(city=city, cutoff=at_local(dt.date(2024, 6, 3), dt.time(18, 0)))
+    day_close(city=city, cutoff=at_local(dt.date(2024, 6, 3), dt.time(18, 0)))
     with time_machine.travel(at_local(dt.date(2024, 6, 3), dt.time(19, 0)), tick=False):
         [row] = release_stats(city=city)[(2021, "kk", "general")]
         page = client.get("/en/kindergartens/").content.decode()

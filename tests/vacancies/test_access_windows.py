@@ -4,11 +4,10 @@ import datetime as dt
 
 import pytest
 
-from placement.models import SummerWindow, SummerWindowChange
 from tests.factories import GroupFactory
 from tests.vacancies.helpers import D, local
 from vacancies.access import Stage, cutoffs_between, stage_at
-from vacancies.models import CalendarOverride, Seat
+from vacancies.models import CalendarOverride, Seat, SummerWindow, SummerWindowChange
 from vacancies.protocol import protocol_publish
 from vacancies.services import seat_release
 

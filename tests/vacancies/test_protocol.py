@@ -8,12 +8,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from placement.models import Referral
-from tests.factories import ApplicationFactory, ChildFactory, GroupFactory
+from tests.factories import GroupFactory
 from tests.vacancies.helpers import D, local
 from vacancies import protocol as protocol_module
 from vacancies.models import Protocol, ProtocolEntry, Seat
-from vacancies.protocol import protocol_csv, protocol_document, protocol_publish, protocols_catch_up, protocols_verify
+from vacancies.protocol import protocol_document, protocol_publish, protocols_catch_up, protocols_verify
 from vacancies.services import seat_release, seat_withdraw
 
 FRIDAY_CUTOFF = local(D(2024, 5, 31), 18)
@@ -92,54 +91,6 @@ def test_it_leaves_no_half_protocol_when_publishing_fails(city, group, monkeypat
     monkeypatch.undo()
     protocol = protocol_publish(city=city, cutoff=FRIDAY_CUTOFF)
     assert protocol.entry_count == 4
-
-
-def test_it_returns_an_expired_referrals_seat_in_the_next_protocol(city, group):
-    [seat] = seat_release(group=group, count=1, at=local(D(2024, 5, 31), 9))
-    protocol_publish(city=city, cutoff=FRIDAY_CUTOFF)
-    child = ChildFactory(last_name="Сейтқали", first_name="Айлин")
-    application = ApplicationFactory(city=city, child=child)
-    Seat.objects.filter(pk=seat.pk).update(state="claimed", claimed_at=local(D(2024, 6, 3), 10))
-    Referral.objects.create(
-        number="TMT-R-1",
-        seat=seat,
-        application=application,
-        child=child,
-        issued_at=local(D(2024, 6, 3), 10),
-        valid_until=local(D(2024, 6, 10), 10),
-    )
-    protocols_catch_up(city=city, until=local(D(2024, 6, 10), 18))
-
-    seat.refresh_from_db()
-    assert seat.state == "open"
-    assert seat.published_at == local(D(2024, 6, 10), 18)
-    assert Referral.objects.get().state == "expired"
-    application.refresh_from_db()
-    assert application.stop_listed_until == local(D(2024, 6, 20), 10)
-    kinds = list(Protocol.objects.get(day=D(2024, 6, 10)).entries.values_list("kind", flat=True))
-    assert kinds == ["expired", "returned", "published"]
-
-
-def test_it_never_shows_an_iin_or_a_full_name(city, group):
-    [seat] = seat_release(group=group, count=1, at=local(D(2024, 5, 31), 9))
-    protocol_publish(city=city, cutoff=FRIDAY_CUTOFF)
-    child = ChildFactory(last_name="Сейтқали", first_name="Айлин")
-    application = ApplicationFactory(city=city, child=child)
-    Seat.objects.filter(pk=seat.pk).update(state="claimed")
-    Referral.objects.create(
-        number="TMT-R-2",
-        seat=seat,
-        application=application,
-        child=child,
-        issued_at=local(D(2024, 6, 3), 10),
-        valid_until=local(D(2024, 6, 4), 10),
-    )
-    protocols_catch_up(city=city, until=local(D(2024, 6, 4), 18))
-    for protocol in Protocol.objects.all():
-        text = json.dumps(protocol_document(protocol), ensure_ascii=False) + protocol_csv(protocol)
-        assert child.iin not in text
-        assert "Сейтқали" not in text and "Айлин" not in text
-    assert "С. А." in protocol_csv(Protocol.objects.get(day=D(2024, 6, 4)))
 
 
 class TestVerification:

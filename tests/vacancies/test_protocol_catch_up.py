@@ -2,12 +2,12 @@
 
 import time_machine
 
+from placement.tasks import close_days
 from tests.factories import GroupFactory
 from tests.vacancies.helpers import D, local
 from vacancies.models import Protocol, Seat
 from vacancies.protocol import protocols_catch_up, protocols_verify
 from vacancies.services import seat_release
-from vacancies.tasks import publish_protocols
 
 
 def test_it_item_9_r_p_2_catches_up_a_new_citys_missed_days_from_its_first_change(city, kindergarten_a):
@@ -15,7 +15,7 @@ def test_it_item_9_r_p_2_catches_up_a_new_citys_missed_days_from_its_first_chang
     # Released Monday 27 May 2024; the portal's job was down until Thursday evening.
     [seat] = seat_release(group=group, count=1, at=local(D(2024, 5, 27), 10))
     with time_machine.travel(local(D(2024, 5, 30), 19), tick=False):
-        published = publish_protocols()
+        published = close_days()
 
     assert published[city.slug] == ["2024-05-27", "2024-05-28", "2024-05-29", "2024-05-30"]
     seat.refresh_from_db()

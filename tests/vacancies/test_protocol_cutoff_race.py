@@ -15,6 +15,7 @@ from django.db import connection, transaction
 
 from indigo.clock import at_local
 from placement.services import claims
+from placement.tasks import close_days
 from tests.factories import GroupFactory
 from tests.placement.conftest import family
 from tests.vacancies.helpers import D, local
@@ -22,7 +23,6 @@ from vacancies import services
 from vacancies.models import Protocol, ProtocolEntry, Seat, SeatEvent
 from vacancies.protocol import protocol_publish, protocols_catch_up
 from vacancies.services import seat_release, seat_withdraw
-from vacancies.tasks import publish_protocols
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("concurrency")]
 
@@ -80,7 +80,7 @@ def across_the_cutoff(seat: Seat, write) -> dict:
 
     holder = threading.Thread(target=hold)
     writer = threading.Thread(target=run, args=("write", write))
-    job = threading.Thread(target=run, args=("job", publish_protocols))
+    job = threading.Thread(target=run, args=("job", close_days))
     with time_machine.travel(BEFORE_CUTOFF, tick=False) as traveller:
         holder.start()
         assert held.wait(timeout=10)

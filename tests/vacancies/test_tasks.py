@@ -12,11 +12,12 @@ from django.conf import settings
 from django.db import connection
 
 from indigo.celery import app as celery_app
+from placement.tasks import close_days
 from tests.factories import GroupFactory
 from tests.vacancies.helpers import D, local
 from vacancies.models import Protocol, Seat
 from vacancies.services import seat_release
-from vacancies.tasks import advance_access, publish_protocols
+from vacancies.tasks import advance_access
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,11 +36,19 @@ def test_it_runs_the_protocol_at_18_astana_time():
 
 def test_it_publishes_every_city_when_called_directly(city, other_city, kindergarten_a):
     seat_release(group=GroupFactory(kindergarten=kindergarten_a, cohort=2018), count=2, at=local(D(2024, 5, 31), 9))
-    result = publish_protocols(at=local(D(2024, 5, 31), 18, 5).isoformat())
+    result = close_days(at=local(D(2024, 5, 31), 18, 5).isoformat())
     assert result == {city.slug: ["2024-05-31"], other_city.slug: ["2024-05-31"]}
-    assert publish_protocols(at=local(D(2024, 5, 31), 19).isoformat()) == {city.slug: [], other_city.slug: []}
+    assert close_days(at=local(D(2024, 5, 31), 19).isoformat()) == {city.slug: [], other_city.slug: []}
     assert advance_access(at=local(D(2024, 6, 6), 0, 1).isoformat()) == {city.slug: 2, other_city.slug: 0}
     assert advance_access(at=local(D(2024, 6, 6), 0, 2).isoformat()) == {city.slug: 0, other_city.slug: 0}
+
+
+def test_issue13_a_message_under_the_jobs_old_name_still_closes_the_day(city, kindergarten_a):
+    """A beat or a queued message from before the day close moved to placement sends the old name."""
+    seat_release(group=GroupFactory(kindergarten=kindergarten_a, cohort=2018), count=1, at=local(D(2024, 5, 31), 9))
+    celery_app.loader.import_default_modules()
+    old = celery_app.tasks["vacancies.tasks.publish_protocols"]
+    assert old(at=local(D(2024, 5, 31), 18, 5).isoformat()) == {city.slug: ["2024-05-31"]}
 
 
 @pytest.mark.celery_worker
@@ -81,7 +90,7 @@ def test_it_runs_through_a_real_worker_and_redis(city, kindergarten_a):
     )
     try:
         celery_app.send_task(
-            "vacancies.tasks.publish_protocols", kwargs={"at": local(D(2024, 5, 31), 18, 1).isoformat()}, queue=queue
+            "placement.tasks.close_days", kwargs={"at": local(D(2024, 5, 31), 18, 1).isoformat()}, queue=queue
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not Protocol.objects.filter(city=city).exists():

@@ -18,11 +18,10 @@ from indigo.confirm import Confirmation, confirm_page, confirmed
 from indigo.errors import ServiceError
 from indigo.forms import date_field, empty_choices_label
 from indigo.inputs import query_int
-from placement.models import ScheduleLogEntry, SummerWindow, SummerWindowChange
-from placement.services.schedule import SummerDates, summer_change_delete, summer_change_save, summer_window_save
 from vacancies.department.common import REASON_WIDGET, ReasonForm, year_param
-from vacancies.models import City, Kindergarten
+from vacancies.models import City, Kindergarten, ScheduleLogEntry, SummerWindow, SummerWindowChange
 from vacancies.public_views import schedule_log_rows
+from vacancies.schedule.services import SummerDates, summer_change_delete, summer_change_save, summer_window_save
 
 
 def season_end(city: City, year: int) -> dt.date:

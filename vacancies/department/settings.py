@@ -18,7 +18,7 @@ from vacancies.city_settings import (
     setting_json,
 )
 from vacancies.department.common import REASON_WIDGET
-from vacancies.models import City, CitySettingsChange
+from vacancies.models import City, CitySettingsChange, ClaimMode
 
 
 class CitySettingsForm(forms.ModelForm):
@@ -28,7 +28,10 @@ class CitySettingsForm(forms.ModelForm):
         model = City
         fields = list(SETTING_FIELDS)
         labels = SETTING_LABELS
-        widgets = {"publication_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+        widgets = {
+            "publication_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "window_close": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -48,12 +51,22 @@ SETTING_GROUPS = (
         ("recruitment_season_start", "august_pause_start", "august_pause_end", "publication_time"),
     ),
     (gettext_lazy("Cabinet sharing"), ("block_months", "sharing_signal_threshold")),
+    (
+        gettext_lazy("Claim window (applies to seats published after the change)"),
+        ("priority_mode", "general_mode", "window_close", "window_max_groups"),
+    ),
 )
+
+
+def _shown(value):
+    """A logged setting as the page says it: a choice by its label, anything else as it is."""
+    choices = {**dict(City.WindowUnit.choices), **dict(ClaimMode.choices)}
+    return choices.get(value, value) if isinstance(value, str) else value
 
 
 def _settings_context(city: City, form: CitySettingsForm) -> dict:
     defaults = {field: setting_json(value) for field, value in setting_defaults().items()}
-    unit_labels = dict(City.WindowUnit.choices)
+    unit_labels = {**dict(City.WindowUnit.choices), **dict(ClaimMode.choices)}
     groups = []
     for title, fields in SETTING_GROUPS:
         rows = []
@@ -68,7 +81,8 @@ def _settings_context(city: City, form: CitySettingsForm) -> dict:
             {
                 "change": change,
                 "items": [
-                    (labels.get(field, field), change.before.get(field), value) for field, value in change.after.items()
+                    (labels.get(field, field), _shown(change.before.get(field)), _shown(value))
+                    for field, value in change.after.items()
                 ],
             }
         )

@@ -2,11 +2,14 @@ from django.core.management.base import BaseCommand, CommandError
 
 from indigo import clock
 from indigo.management_helpers import cities_named, parse_moment
-from vacancies.protocol import protocols_catch_up
+from placement.day_close import days_close
 
 
 class Command(BaseCommand):
-    help = "Publish every protocol due up to a moment (default now), each with its original 18:00 cutoff."
+    help = (
+        "Close every day due up to a moment (default now): referral expiries, then the protocol, each with "
+        "its original 18:00 cutoff."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--city", help="City slug (default: every city).")
@@ -22,7 +25,7 @@ class Command(BaseCommand):
                 "only for a moment that has passed."
             )
         for each in cities_named(city):
-            protocols = protocols_catch_up(city=each, until=until)
+            protocols = days_close(city=each, until=until)
             if not protocols:
                 self.stdout.write(f"{each.slug}: no protocol due")
             for protocol in protocols:

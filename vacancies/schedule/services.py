@@ -15,9 +15,9 @@ from accounts.audit import audit_record
 from accounts.scoping import can_manage_city
 from indigo.errors import Conflict, NotAllowed, ServiceError
 from indigo.workdays import WorkingCalendar
-from placement.models import ScheduleLogEntry, SummerWindow, SummerWindowChange
 from vacancies.locking import protocol_write_begin
 from vacancies.models import City, Kindergarten
+from vacancies.schedule.models import ScheduleLogEntry, SummerWindow, SummerWindowChange
 
 REASON_MAX = 300
 # Kindergartens take children from one to six years old; anything else is a typo.

@@ -1,0 +1,111 @@
+"""The bid API (R-W-3): GET the child's open claim windows with its list, PUT a list, DELETE it.
+
+Another family's application answers 404, like any id that is not yours; refusals are the service's
+{"code", "detail"} answers (400 bad list, 403 not your child, 409 closed / not in the window / not your
+turn, 423 blocked).
+"""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.ratelimit import rate_limited
+from indigo import clock
+from placement.models import Application
+from placement.queue import Market
+from placement.selectors import child_ids_of
+from placement.window.bids import bid_place, bid_withdraw, bids_of, windows_open
+
+BID_RATE = "30/m"
+
+
+def _mine(user, pk: int) -> Application:
+    application = get_object_or_404(Application.objects.select_related("city", "child"), pk=pk)
+    if application.child_id not in child_ids_of(user):
+        raise Http404
+    return application
+
+
+class GroupOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="group.pk")
+    kindergarten = serializers.CharField(source="group.kindergarten.name")
+    kindergarten_number = serializers.IntegerField(source="group.kindergarten.number", allow_null=True)
+    group = serializers.CharField(source="group.name")
+    seats = serializers.IntegerField()
+
+
+class WindowOutput(serializers.Serializer):
+    window = serializers.CharField(source="offer.key")
+    stage = serializers.CharField(source="offer.stage")
+    opens_at = serializers.DateTimeField(source="offer.opens_at")
+    closes_at = serializers.DateTimeField(source="offer.closes_at")
+    max_groups = serializers.IntegerField()
+    groups = GroupOutput(many=True)
+    bid = serializers.ListField(child=serializers.IntegerField(), allow_null=True)
+    bid_updated_at = serializers.DateTimeField(allow_null=True)
+
+
+class BidApi(APIView):
+    """A child's list of groups in an open claim window."""
+
+    permission_classes = [IsAuthenticated]
+
+    class BidInput(serializers.Serializer):
+        window = serializers.CharField(required=False, allow_blank=True, max_length=200)
+        groups = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=20)
+        twin_application = serializers.IntegerField(required=False, min_value=1)
+
+    def _windows(self, application):
+        offers = windows_open(market=Market.of(application), at=clock.now())
+        bids = bids_of(application=application, windows=offers)
+        rows = []
+        for offer in offers:
+            bid = bids.get(offer.key)
+            rows.append(
+                {
+                    "offer": offer,
+                    "max_groups": application.city.window_max_groups,
+                    "groups": [{"group": group, "seats": seats} for group, seats in offer.groups],
+                    "bid": bid.groups if bid else None,
+                    "bid_updated_at": bid.updated_at if bid else None,
+                }
+            )
+        return WindowOutput(rows, many=True).data
+
+    @extend_schema(responses=WindowOutput(many=True))
+    def get(self, request, application_id: int):
+        return Response(self._windows(_mine(request.user, application_id)))
+
+    @extend_schema(request=BidInput, responses={200: WindowOutput(many=True)})
+    @rate_limited("bid", BID_RATE)
+    def put(self, request, application_id: int):
+        application = _mine(request.user, application_id)
+        payload = self.BidInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        applications = [application]
+        if data.get("twin_application"):
+            applications.append(_mine(request.user, data["twin_application"]))
+        bid_place(
+            applications=applications,
+            groups=data["groups"],
+            window=data.get("window") or None,
+            by=request.user,
+            request=request,
+        )
+        return Response(self._windows(application))
+
+    @extend_schema(
+        parameters=[OpenApiParameter("window", str, required=False, description="Which open window (its key).")],
+        responses={204: None},
+    )
+    def delete(self, request, application_id: int):
+        application = _mine(request.user, application_id)
+        bid_withdraw(
+            application=application, window=request.query_params.get("window") or None, by=request.user, request=request
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)

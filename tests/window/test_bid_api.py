@@ -1,0 +1,56 @@
+"""R-W-3 over the API: GET the open windows, PUT a list, DELETE it; errors as {"code", "detail"}."""
+
+import time_machine
+from django.test import Client
+
+from placement.window.models import Bid
+from tests.window.conftest import AFTER_CLOSE, IN_WINDOW, family
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_it_lists_places_and_withdraws_a_bid_R_W_3(city, publish, groups):
+    publish(1, 2)
+    user, application = family(city, 1)
+    client = client_for(user)
+    url = f"/api/v1/applications/{application.pk}/bid/"
+    with time_machine.travel(IN_WINDOW, tick=False):
+        [window] = client.get(url).json()
+        assert window["stage"] == "priority" and window["max_groups"] == 5 and window["bid"] is None
+        assert {g["id"]: g["seats"] for g in window["groups"]} == {groups[0].pk: 1, groups[1].pk: 2}
+        answer = client.put(url, {"groups": [groups[1].pk, groups[0].pk]}, content_type="application/json")
+        assert answer.status_code == 200, answer.content
+        assert answer.json()[0]["bid"] == [groups[1].pk, groups[0].pk]
+        assert client.delete(url).status_code == 204
+    assert not Bid.objects.exists()
+
+
+def test_it_answers_a_late_bid_with_a_code_R_W_3(city, publish, groups):
+    publish(1)
+    user, application = family(city, 1)
+    with time_machine.travel(AFTER_CLOSE, tick=False):
+        answer = client_for(user).put(
+            f"/api/v1/applications/{application.pk}/bid/",
+            {"groups": [groups[0].pk]},
+            content_type="application/json",
+            headers={"accept-language": "ru"},
+        )
+    assert answer.status_code == 409
+    assert answer.json()["code"] == "window_closed"
+
+
+def test_another_familys_application_is_not_found(city, publish, groups, other_parent):
+    publish(1)
+    _user, application = family(city, 1)
+    with time_machine.travel(IN_WINDOW, tick=False):
+        answer = client_for(other_parent).get(f"/api/v1/applications/{application.pk}/bid/")
+    assert answer.status_code == 404
+
+
+def test_the_bid_api_is_in_the_openapi_schema(db):
+    schema = Client().get("/api/schema/")
+    assert b"/api/v1/applications/{application_id}/bid/" in schema.content

@@ -1,0 +1,1 @@
+"""The summer recruitment schedule (R-S-3): models, the department's writes and the public reads."""
