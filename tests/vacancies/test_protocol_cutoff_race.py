@@ -51,7 +51,12 @@ def wait_until(condition, timeout=10.0) -> bool:
 
 def someone_waits_on_a_row() -> bool:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype IN ('transactionid', 'tuple')")
+        # pg_locks is the whole cluster's: count only waits in this test's database, or another suite
+        # running beside this one makes the clock move before our writer has even reached the row.
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+            " WHERE NOT l.granted AND l.locktype IN ('transactionid', 'tuple') AND a.datname = current_database()"
+        )
         return cursor.fetchone()[0] > 0
 
 
