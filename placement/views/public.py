@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from placement.selectors import privilege_category_log
-from vacancies.calendar_services import city_rule_changes
+from vacancies.city_settings import city_rule_changes
 from vacancies.models import City
 from vacancies.selectors import city_default
 
