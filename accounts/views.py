@@ -1,6 +1,6 @@
 """Account pages: sign-up with an SMS code, sign-in, password reset and the blocked page. The
 department's pages on accounts are in accounts/department/; the parent's children pages are
-placement's (placement/family_views.py), at the same /accounts/children/ paths.
+placement's (placement/views/children.py), at the same /accounts/children/ paths.
 
 A page that names no city shows the portal's default city in its header
 (vacancies.context_processors.default_city): accounts knows no list of cities (DESIGN §4)."""

@@ -199,7 +199,9 @@ class ClaimableSeatsApi(APIView):
     def get(self, request, application_id: int):
         application = _my_application(request.user, application_id)
         # DRF cannot follow "0.pk" into a tuple: name the (seat, stage) pairs.
-        rows = [{"seat": seat, "stage": stage} for seat, stage in claimable_seats(application=application)]
+        rows = [
+            {"seat": seat, "stage": stage} for seat, stage in claimable_seats(application=application, by=request.user)
+        ]
         return Response(self.ClaimableOutput(rows, many=True).data)
 
 

@@ -141,7 +141,7 @@ class Application(models.Model):
             models.Index(
                 fields=["city", "cohort", "language", "group_type", "state", "filed_at"], name="application_market_idx"
             ),
-            # The turn check's pass over a market (placement/queue.py) reads this index alone: every
+            # The turn check's pass over a market (placement/queue/) reads this index alone: every
             # column it asks of an application is here, so no table page is read (docs/performance.md).
             models.Index(
                 fields=["city", "cohort", "language", "group_type", "filed_at"],

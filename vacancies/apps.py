@@ -10,7 +10,7 @@ class VacanciesConfig(AppConfig):
         from indigo.workdays import overrides_loader_register
         from vacancies import scoping
         from vacancies.calendar import city_overrides
-        from vacancies.calendar_services import SETTING_LABELS
+        from vacancies.city_settings import SETTING_LABELS
         from vacancies.department.kindergartens import GroupForm, KindergartenForm
 
         # The audit log names a changed rule or field as the console's forms do (issue 12).

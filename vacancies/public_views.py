@@ -1,5 +1,5 @@
 """Public pages, no sign-in: the home page, the kindergarten directory, the summer schedule and its log.
-(How placement works shows the queue's rules and privilege log: placement/public_views.py.)"""
+(How placement works shows the queue's rules and privilege log: placement/views/public.py.)"""
 
 import datetime as dt
 

@@ -9,8 +9,8 @@ from accounts.audit import audit_record
 from indigo import clock
 from indigo.choices import GroupType, Language
 from indigo.errors import Conflict, ServiceError
+from placement.guards import representative_check
 from placement.models import Application, Child, Privilege, PrivilegeCategory, Referral
-from placement.services.guards import representative_check
 from vacancies.models import City, Kindergarten
 
 MAX_PREFERRED = 5

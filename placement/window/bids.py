@@ -18,10 +18,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.audit import audit_record
 from indigo import clock
 from indigo.errors import Conflict, ServiceError
+from placement.guards import representative_check
 from placement.models import Application
 from placement.queue import Market
-from placement.services.claims import _check_twins
-from placement.services.guards import representative_check
+from placement.services.claims import twins_check
 from placement.window.eligibility import application_check, turn_check
 from placement.window.models import Bid, ClaimWindow
 from vacancies.locking import protocol_write_begin
@@ -145,7 +145,7 @@ def bid_place(*, applications: list[Application], groups: list[int], by, window:
     if len(markets) != 1:
         raise Conflict("twins_apart", _("Twins claim seats in one group together, or not at all."))
     if len(applications) == 2:
-        _check_twins(applications)
+        twins_check(applications)
     [market] = markets
     city = applications[0].city
     now = clock.now()
