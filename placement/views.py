@@ -1,7 +1,5 @@
 """The family's cabinet (queue position, claiming, referrals) and the kindergarten's referral check."""
 
-import datetime as dt
-
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -209,7 +207,7 @@ def referral(request: HttpRequest, referral_id: int) -> HttpResponse:
             "referral": referral,
             "verify_url": verify_url,
             "qr": _qr_svg(verify_url),
-            "last_day": clock.local_date(referral.valid_until) - dt.timedelta(days=1),
+            "last_day": referral.enrol_by,
         },
     )
 
@@ -387,8 +385,8 @@ def referral_verify(request: HttpRequest, token: str) -> HttpResponse:
         "referral": referral,
         "kindergarten": kindergarten,
         "is_staff": is_staff,
-        "valid": referral.state == Referral.State.ISSUED and referral.valid_until > now,
-        "last_day": clock.local_date(referral.valid_until) - dt.timedelta(days=1),
+        "valid": referral.is_active_at(now),
+        "last_day": referral.enrol_by,
     }
     return render(request, "placement/referral_verify.html", context)
 
