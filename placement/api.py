@@ -263,7 +263,7 @@ class ReferralVerifyApi(APIView):
             self.VerifyOutput(
                 {
                     "number": referral.number,
-                    "valid": referral.state == Referral.State.ISSUED and referral.valid_until > clock.now(),
+                    "valid": referral.is_active_at(clock.now()),
                     "state": referral.state,
                     "kindergarten": kindergarten.name,
                     "child": referral.child.full_name if staff else referral.child.initials,

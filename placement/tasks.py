@@ -87,7 +87,7 @@ def notify_referrals_expiring(at: str | None = None) -> int:
         def render(referral=referral) -> str:
             return _("Indigo: referral %(number)s ends %(until)s. Enrol at %(kindergarten)s or the seat goes back.") % {
                 "number": referral.number,
-                "until": formats.date_format(clock.local_date(referral.valid_until) - dt.timedelta(days=1)),
+                "until": formats.date_format(referral.enrol_by),
                 "kindergarten": referral.seat.group.kindergarten.name,
             }
 

@@ -32,6 +32,7 @@ from accounts.audit import audit_record
 from accounts.models import RepresentativeLink
 from indigo import clock
 from indigo.errors import Busy, Conflict, ServiceError
+from indigo.locking import is_lock_timeout, lock_timeout_sql
 from indigo.workdays import WorkingCalendar
 from placement.models import Application, Child, Referral
 from placement.queue.eligibility import (
@@ -51,9 +52,9 @@ from placement.queue.turns import turn_snapshot
 from placement.services.referrals import referral_public_facts
 from vacancies.access import Stage
 from vacancies.locking import protocol_write_lock_sql
-from vacancies.models import City, Group, Kindergarten, Seat, SeatEvent
+from vacancies.models import City, Group, Kindergarten, Seat
+from vacancies.seat_states import seat_mark_claimed
 
-LOCK_TIMEOUT = "3s"
 # Per parent: enough to try seat after seat in a rush, too few for a script hammering the portal.
 CLAIM_RATE = "20/m"
 TWIN_MAX_GAP = dt.timedelta(days=31)
@@ -156,7 +157,7 @@ def _valid_until(issued: dt.datetime, city) -> dt.datetime:
 
 def referral_enrol_by(*, city, at: dt.datetime) -> dt.date:
     """The last day to enrol on a referral issued at `at` (what a parent is told before claiming)."""
-    return clock.local_date(_valid_until(at, city)) - dt.timedelta(days=1)
+    return Referral(valid_until=_valid_until(at, city)).enrol_by
 
 
 def seat_claim(*, seat: Seat, application: Application, by, request=None) -> Referral:
@@ -237,7 +238,7 @@ def seats_claim(*, seats: list[Seat], applications: list[Application], by, reque
         constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
         raise (has_referral() if constraint == "referral_one_active_per_child" else seat_taken()) from None
     except OperationalError as error:
-        if getattr(error.__cause__, "pgcode", None) == "55P03":  # lock_not_available
+        if is_lock_timeout(error):
             raise _busy() from None
         raise
     from placement.notifications import referral_issued_notify
@@ -310,7 +311,7 @@ def _lock_applications(pks: list[int], markets: set[Market], *, city_id: int) ->
         # applications. Each statement reads the database as it is once the one before has returned,
         # so the applications are read after the market's lock.
         sql = "".join(
-            [f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}';", protocol_write_lock_sql(city_id), *_market_locks(markets)]
+            [lock_timeout_sql(), protocol_write_lock_sql(city_id), *_market_locks(markets)]
             + [_LOCK_APPLICATIONS_SQL.format(marks=_marks(pks), lock="FOR UPDATE OF a")]
         )
         # raw() for the fields' converters (SQLite keeps timestamps as text).
@@ -372,22 +373,16 @@ def _issue(
             issued_to=by,
             valid_until=_valid_until(at, city),
         )
-        with connection.cursor() as cursor:
-            if not next_id:
-                referral.number = _referral_number(city, at, referral.pk)
+        if not next_id:
+            referral.number = _referral_number(city, at, referral.pk)
+            with connection.cursor() as cursor:
                 cursor.execute(
                     "UPDATE placement_referral SET number = %s WHERE id = %s", [referral.number, referral.pk]
                 )
-            cursor.execute(
-                "UPDATE vacancies_seat SET state = %s, claimed_at = %s WHERE id = %s",
-                [Seat.State.CLAIMED, at, seat.pk],
-            )
-        seat.state, seat.claimed_at = Seat.State.CLAIMED, at
-        SeatEvent.objects.create(
+        seat_mark_claimed(
             seat=seat,
-            kind=SeatEvent.Kind.CLAIMED,
             at=at,
-            actor=by,
+            by=by,
             data={
                 **referral_public_facts(referral),
                 "stage": stage.value,

@@ -1,7 +1,5 @@
 """Claiming a seat and the referral it gives: the confirmation, the referral page with its QR code, refusing it."""
 
-import datetime as dt
-
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -99,7 +97,7 @@ def referral(request: HttpRequest, referral_id: int) -> HttpResponse:
             "referral": referral,
             "verify_url": verify_url,
             "qr": _qr_svg(verify_url),
-            "last_day": clock.local_date(referral.valid_until) - dt.timedelta(days=1),
+            "last_day": referral.enrol_by,
         },
     )
 

@@ -1,7 +1,5 @@
 """The kindergarten's side of a referral: checking it by its code, the list of its referrals, a departure."""
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -72,8 +70,8 @@ def referral_verify(request: HttpRequest, token: str) -> HttpResponse:
         "referral": referral,
         "kindergarten": kindergarten,
         "is_staff": is_staff,
-        "valid": referral.state == Referral.State.ISSUED and referral.valid_until > now,
-        "last_day": clock.local_date(referral.valid_until) - dt.timedelta(days=1),
+        "valid": referral.is_active_at(now),
+        "last_day": referral.enrol_by,
     }
     return render(request, "placement/referral_verify.html", context)
 
