@@ -17,8 +17,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from indigo import clock
+from placement.envy import envy_by_day
 from placement.models import Application, Referral
 from vacancies.models import City, Protocol, Seat, SeatEvent
 from vacancies.reports.base import Chart, Period, Report, city_events, kindergarten_name, language_label
@@ -49,6 +51,7 @@ def report_fairness(*, city: City, period: Period) -> Report:
     days = {protocol["day"]: FairnessDay(protocol["day"]) for protocol in protocols}
     if protocols:
         _fill_fairness(city, protocols, days)
+    envy = envy_by_day(city=city, start=period.start, end=period.end)
     rows, chart_days = [], list(days.values())
     for day in chart_days:
         rows.extend([day.protocol_day, *row] for row in day.rows)
@@ -90,13 +93,28 @@ def report_fairness(*, city: City, period: Period) -> Report:
             (_("Seats moved to general access"), sum(day.moved for day in chart_days)),
             (_("…while children whose turn had come waited"), sum(day.with_waiting for day in chart_days)),
             (_("…and then taken in general access"), sum(day.taken for day in chart_days)),
+            *_envy_summary(envy),
         ],
         detail=chart_days,
+        envy=envy,
     )
 
 
 def _market_key(row: dict) -> tuple:
     return (row["at"], row["seat__group__cohort"], row["seat__group__language"], row["seat__group__group_type"])
+
+
+def _envy_summary(envy: list) -> list[tuple]:
+    labels = {
+        "first_come": pgettext_lazy("envy", "Seats over a better-ranked child, first come"),
+        "window": pgettext_lazy("envy", "Seats over a better-ranked child, claim window"),
+    }
+    rows = []
+    for mode, label in labels.items():
+        days = [getattr(day, mode) for day in envy if getattr(day, mode) is not None]
+        if days:
+            rows.append((label, sum(day.seats_over for day in days)))
+    return rows
 
 
 def _fill_fairness(city: City, protocols: list[dict], days: dict) -> None:

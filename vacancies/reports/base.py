@@ -70,6 +70,8 @@ class Report:
     notes: list = dataclasses.field(default_factory=list)
     # Extra structure a page may show beside the table (the fairness days).
     detail: list = dataclasses.field(default_factory=list)
+    # Justified envy per day and market, first come beside the claim window (placement/envy.py).
+    envy: list = dataclasses.field(default_factory=list)
     # Columns whose numbers are names, not quantities (a birth year, a seat number).
     label_columns: frozenset = frozenset({0})
 
