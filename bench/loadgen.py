@@ -223,7 +223,7 @@ async def claims(plan: dict) -> dict:
         # A pass over the refused parents nearest the front, again while it places someone: each
         # privileged child placed moves the interleave, and may bring back one refused a pass earlier.
         # A pass that places nobody looks four times further back, after a second: "not your turn"
-        # may come from a ranking up to a second old (placement/turns.py), and a privileged child far
+        # may come from a ranking up to a second old (placement/queue/turns.py), and a privileged child far
         # behind may be the one the interleave brought in.
         placed_before, stop = len(acknowledged), False
         for parent in waiting[:window]:

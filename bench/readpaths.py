@@ -62,7 +62,7 @@ def measure(requests: int, seed: int, paths: tuple[str, ...] = ("position", "reg
         return results
 
     # The first question of each market after a protocol ranks the market at the cutoff and caches it
-    # (placement/queue.py); half an hour after the protocol every market has had its first question.
+    # (placement/queue/); half an hour after the protocol every market has had its first question.
     # Those first questions are shown apart, and the measured ones find the cache warm.
     markets = {
         pk: market

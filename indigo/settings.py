@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "vacancies.context_processors.default_city",
             ],
             # {{ text|reason }}: the system's stored reasons in the reader's language (indigo/words.py).
             "builtins": ["indigo.words"],
@@ -358,8 +359,10 @@ DEFAULT_CITY_SLUG = env_str("DEFAULT_CITY_SLUG", "temirtau")
 # Admission control per web process (indigo/overload.py, docs/performance.md): requests in flight,
 # how many more may wait and how long, before the rest get 503 + Retry-After. 0 turns it off.
 # R-S-6 in a rush: "not your turn" refused from each market's ranking of at most this many ms ago
-# (placement/turns.py); a claim let through is always checked exactly. 0 checks every claim exactly.
+# (placement/queue/turns.py); a claim let through is always checked exactly. 0 checks every claim exactly.
 TURN_SNAPSHOT_MS = env_int("TURN_SNAPSHOT_MS", 1000, minimum=0)
+# The longest wait for a row lock (indigo/locking.py); past it the user is told "busy, try again".
+LOCK_TIMEOUT_MS = env_int("LOCK_TIMEOUT_MS", 3000, minimum=1)
 OVERLOAD_MAX_IN_FLIGHT = env_int("OVERLOAD_MAX_IN_FLIGHT", 0, minimum=0)
 OVERLOAD_MAX_WAITING = env_int("OVERLOAD_MAX_WAITING", 16, minimum=0)
 OVERLOAD_WAIT_MS = env_int("OVERLOAD_WAIT_MS", 500, minimum=0)

@@ -258,8 +258,8 @@ def first_come_envy(*, city: City, start: dt.date, end: dt.date) -> dict[tuple[d
 def _reorder(order: list[tuple[int, int, int]], gone: set[int], p: int, g: int) -> dict[int, int]:
     """A market's ranking less the children that left it since, in R-Q-2 order again.
 
-    placement/queue.py's interleave on the rows that remain: inside a tier the rows keep their order
-    (filing time, then id); the k-th first-priority child takes cycle (k-1) div p, slot (k-1) mod p, the
+    placement/queue/order.py's interleave on the rows that remain: inside a tier the rows keep their
+    order (filing time, then id); the k-th first-priority child takes cycle (k-1) div p, slot (k-1) mod p, the
     k-th general one cycle (k-1) div g, slot p + (k-1) mod g, after every extraordinary child."""
     tiers: tuple[list[int], list[int], list[int]] = ([], [], [])
     for application, tier, _position in order:

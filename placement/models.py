@@ -4,6 +4,7 @@ A queue position is never stored (R-Q-3): it is computed from filing time, privi
 and the city's interleave ratio whenever it is asked for.
 """
 
+import datetime as dt
 import secrets
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from indigo import clock
 from indigo.choices import GroupType, Language
 from indigo.i18n import localized
 from indigo.iin import is_valid_iin
@@ -141,7 +143,7 @@ class Application(models.Model):
             models.Index(
                 fields=["city", "cohort", "language", "group_type", "state", "filed_at"], name="application_market_idx"
             ),
-            # The turn check's pass over a market (placement/queue.py) reads this index alone: every
+            # The turn check's pass over a market (placement/queue/) reads this index alone: every
             # column it asks of an application is here, so no table page is read (docs/performance.md).
             models.Index(
                 fields=["city", "cohort", "language", "group_type", "filed_at"],
@@ -260,6 +262,15 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    def is_active_at(self, moment: dt.datetime) -> bool:
+        """R-S-8: the referral still lets the child enrol at `moment` (issued, not yet expired)."""
+        return self.state == self.State.ISSUED and self.valid_until > moment
+
+    @property
+    def enrol_by(self) -> dt.date:
+        """The last day to enrol: valid_until is the midnight that ends it (Astana time)."""
+        return clock.local_date(self.valid_until) - dt.timedelta(days=1)
 
 
 class PrivilegeCategoryChange(models.Model):

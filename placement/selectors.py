@@ -1,10 +1,9 @@
 """Reads about applications and the queue."""
 
-from accounts.models import RepresentativeLink
 from indigo import clock
-from placement.models import Application, Child, PrivilegeCategoryChange, Referral
-from placement.queue import priority_turn
-from vacancies.access import stage_at
+from placement.models import PrivilegeCategoryChange
+from placement.queue.eligibility import may_claim, priority_turn
+from vacancies.access import Stage
 from vacancies.models import City, Seat
 
 
@@ -17,39 +16,12 @@ def privilege_category_log(*, city: City | None, limit: int = 50) -> list[Privil
     )
 
 
-def child_ids_of(user) -> set[int]:
-    if not user.is_authenticated:
-        return set()
-    return set(
-        RepresentativeLink.objects.filter(user=user, state=RepresentativeLink.State.VERIFIED).values_list(
-            "child_id", flat=True
-        )
-    )
-
-
-def children_of(user) -> list:
-    """The children a user is the verified legal representative of, with their applications."""
-    return list(
-        Child.objects.filter(
-            representative_links__user=user, representative_links__state=RepresentativeLink.State.VERIFIED
-        )
-        .prefetch_related("applications__city", "applications__privileges__category")
-        .order_by("birth_date", "pk")
-        .distinct()
-    )
-
-
-def claimable_seats(*, application, at=None, limit: int = 100) -> list:
-    """Seats this child may claim now (R-S-6): general access for any eligible child, priority access
-    only when the child's turn has come. Empty when the application cannot claim at all."""
+def claimable_seats(*, application, by=None, at=None, limit: int = 100) -> list:
+    """Seats this child may claim now, with their stage (R-S-6, placement/queue/eligibility.py):
+    general access for any eligible child, priority access only when the child's turn has come.
+    Empty when the application cannot claim at all, or `by` may not claim for it."""
     at = at or clock.now()
-    if application.state != Application.State.ACTIVE:
-        return []
-    if application.stop_listed_until and application.stop_listed_until > at:
-        return []
-    if application.city.in_august_pause(clock.local_date(at)):
-        return []
-    if Referral.objects.filter(child_id=application.child_id, state=Referral.State.ISSUED).exists():
+    if not may_claim(application=application, at=at, by=by):
         return []
     seats = (
         Seat.objects.filter(
@@ -66,14 +38,11 @@ def claimable_seats(*, application, at=None, limit: int = 100) -> list:
     turn = None
     result = []
     for seat in seats[: limit * 2]:
-        stage = stage_at(seat, at)
-        if seat.window_at(at) is not None:
-            continue  # R-W-2: the queue gives it at the window's close; the family bids for it
-        if stage == "priority":
+        if seat.stage_at(at) == Stage.PRIORITY:
             turn = turn or priority_turn(application=application, at=at)
-            if not turn.has_come:
-                continue
-        result.append((seat, stage))
+        verdict = may_claim(application=application, at=at, seat=seat, turn=turn, referral_held=False)
+        if verdict:
+            result.append((seat, verdict.stage))
         if len(result) >= limit:
             break
     return result

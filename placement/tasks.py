@@ -4,14 +4,14 @@ import datetime as dt
 
 from celery import shared_task
 from django.db import IntegrityError, transaction
-from django.db.models import Count
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import RepresentativeLink
 from indigo import clock
 from placement.models import Application, Referral, TurnNotice
-from placement.queue import Market, Scope, queue_ordered
+from placement.queue.eligibility import priority_seat_count, ranked_eligible
+from placement.queue.order import Market
 from vacancies.models import City, Seat
 
 
@@ -87,7 +87,7 @@ def notify_referrals_expiring(at: str | None = None) -> int:
         def render(referral=referral) -> str:
             return _("Indigo: referral %(number)s ends %(until)s. Enrol at %(kindergarten)s or the seat goes back.") % {
                 "number": referral.number,
-                "until": formats.date_format(clock.local_date(referral.valid_until) - dt.timedelta(days=1)),
+                "until": formats.date_format(referral.enrol_by),
                 "kindergarten": referral.seat.group.kindergarten.name,
             }
 
@@ -102,19 +102,18 @@ def notify_turns(at: str | None = None) -> int:
     today = clock.local_date(now)
     markets = (
         Seat.objects.filter(state=Seat.State.OPEN, priority_from__lte=now, general_from__gt=now)
-        .values("group__kindergarten__city", "group__cohort", "group__language", "group__group_type")
-        .annotate(seats=Count("pk"))
+        .values_list("group__kindergarten__city", "group__cohort", "group__language", "group__group_type")
+        .distinct()
     )
     cities = {city.pk: city for city in City.objects.all()}
     sent = 0
     for row in markets:
-        city = cities[row["group__kindergarten__city"]]
-        market = Market(city.pk, row["group__cohort"], row["group__language"], row["group__group_type"])
-        allowed = int(row["seats"] * city.priority_pool_factor)
-        ids = [
-            pk
-            for pk, _tier, _pos in queue_ordered(market=market, city=city, scope=Scope.ELIGIBLE, at=now, limit=allowed)
-        ]
+        # Who may claim now is R-S-6's to say (placement/queue/eligibility.py), pause and pool factor included.
+        market, city = Market(*row), cities[row[0]]
+        allowed = priority_seat_count(market, at=now, city=city)
+        if not allowed:
+            continue
+        ids = [pk for pk, _rank in ranked_eligible(market, at=now, city=city, limit=allowed)]
         already = set(
             TurnNotice.objects.filter(application_id__in=ids, day=today).values_list("application_id", flat=True)
         )
@@ -139,13 +138,13 @@ def notify_turns(at: str | None = None) -> int:
 @shared_task(name="placement.tasks.prepare_positions")
 def prepare_positions(city_id: int, cutoff: str) -> int:
     """After a protocol: rank every market at its cutoff into the cache, so the first parent of each
-    market to look at the position does not wait for it (placement/positions.py). Queued by the
+    market to look at the position does not wait for it (placement/queue/positions.py). Queued by the
     18:00 job a little after the cutoff; on SQLite (the demo) positions are ranked per request."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
         return 0
-    from placement.positions import position_queues_prepare
+    from placement.queue.positions import position_queues_prepare
 
     city = City.objects.get(pk=city_id)
     return position_queues_prepare(city=city, cutoff=dt.datetime.fromisoformat(cutoff))

@@ -23,8 +23,8 @@ def _fast_passwords(settings):
 @pytest.fixture(autouse=True)
 def _exact_turns(settings):
     """Tests change the queue and claim within one frozen moment: every turn is checked exactly,
-    except where a test turns the snapshots of placement/turns.py on."""
-    from placement.turns import turn_snapshots_clear
+    except where a test turns the snapshots of placement/queue/turns.py on."""
+    from placement.queue.turns import turn_snapshots_clear
 
     settings.TURN_SNAPSHOT_MS = 0
     turn_snapshots_clear()

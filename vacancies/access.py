@@ -7,22 +7,11 @@ is then a comparison of timestamps, never a stored flag a late job could leave s
 import dataclasses
 import datetime as dt
 
-from django.db import models
-from django.utils.translation import gettext_lazy as _
-
 from indigo.clock import ASTANA, at_local, local_date
 from indigo.workdays import WorkingCalendar
-from vacancies.models import City, ClaimMode, SummerWindow, SummerWindowChange
+from vacancies.models import City, ClaimMode, Seat, Stage, SummerWindow, SummerWindowChange
 
 MIDNIGHT = dt.time(0, 0)
-
-
-class Stage(models.TextChoices):
-    HELD = "held", _("awaiting publication")
-    SCHEDULED = "scheduled", _("published, opens on the schedule's date")
-    PRIORITY = "priority", _("priority access")
-    GENERAL = "general", _("general access")
-    CLOSED = "closed", _("not open")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,15 +31,8 @@ class AccessWindow:
 
 
 def stage_at(seat, moment: dt.datetime) -> Stage:
-    if seat.state == "released":
-        return Stage.HELD
-    if seat.state != "open":
-        return Stage.CLOSED
-    if seat.general_from <= moment:
-        return Stage.GENERAL
-    if seat.priority_from <= moment:
-        return Stage.PRIORITY
-    return Stage.SCHEDULED
+    """Seat.stage_at for a seat or a row read like one (raw SQL)."""
+    return Seat.stage_at(seat, moment)
 
 
 class WindowPlanner:

@@ -33,6 +33,7 @@ import time
 from django.db import connection
 
 from indigo import clock
+from indigo.locking import rows_lock
 
 # First key of the two-key advisory lock; the second is the city's id.
 _PROTOCOL_WRITERS = 0x1D160
@@ -50,7 +51,8 @@ def city_lock(city_id: int):
     """Lock the city row for a job that writes its protocol record; the row, read fresh."""
     from vacancies.models import City
 
-    return City.objects.select_for_update(no_key=True).get(pk=city_id)
+    [city] = rows_lock(City.objects, [city_id], no_key=True)
+    return city
 
 
 def protocol_write_begin(city_id: int) -> dt.datetime:

@@ -204,6 +204,16 @@ class Group(models.Model):
         return f"{self.kindergarten} — {self.name}"
 
 
+class Stage(models.TextChoices):
+    """A seat's access stage at a moment (R-S-2, R-S-3), derived from its stored timestamps."""
+
+    HELD = "held", _("awaiting publication")
+    SCHEDULED = "scheduled", _("published, opens on the schedule's date")
+    PRIORITY = "priority", _("priority access")
+    GENERAL = "general", _("general access")
+    CLOSED = "closed", _("not open")
+
+
 class Seat(models.Model):
     """One place in one group, from its release to its end (withdrawn or vacated)."""
 
@@ -278,6 +288,19 @@ class Seat(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.group}"
+
+    def stage_at(self, moment: dt.datetime) -> Stage:
+        """The access stage at `moment`, from the timestamps fixed at publication: a late job can
+        never leave it stale."""
+        if self.state == self.State.RELEASED:
+            return Stage.HELD
+        if self.state != self.State.OPEN:
+            return Stage.CLOSED
+        if self.general_from <= moment:
+            return Stage.GENERAL
+        if self.priority_from <= moment:
+            return Stage.PRIORITY
+        return Stage.SCHEDULED
 
     def window_at(self, moment: dt.datetime):
         """R-W-2: (stage, opens_at, closes_at) of the claim window the seat is in at `moment`, or None

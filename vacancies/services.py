@@ -7,7 +7,6 @@ Locks follow STYLE.md: the row that becomes less available is locked, in pk orde
 import datetime as dt
 from collections import defaultdict
 
-from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +14,7 @@ from accounts.audit import audit_record
 from accounts.scoping import can_manage_kindergarten
 from indigo import clock
 from indigo.errors import Conflict, NotAllowed, ServiceError
+from indigo.locking import locking_atomic, rows_lock
 from vacancies.access import WindowPlanner, window_closes
 from vacancies.locking import city_lock, protocol_write_begin
 from vacancies.models import City, Group, Seat, SeatEvent
@@ -44,12 +44,12 @@ def seat_release(*, group: Group, count: int, by=None, at: dt.datetime | None = 
             "invalid_count", _("At most %(limit)s seats can be released at once."), limit=MAX_RELEASE_AT_ONCE
         )
     _require_manager(by, group.kindergarten)
-    with transaction.atomic():
+    with locking_atomic():
         # Stamped under the city's writer lock, so the protocol of this moment waits for the commit.
         stamped = protocol_write_begin(group.kindergarten.city_id)
         at = at or stamped
         # The group row is the lock: two releases for one group cannot both pass the capacity check.
-        group = Group.objects.select_for_update().select_related("kindergarten").get(pk=group.pk)
+        [group] = rows_lock(Group.objects.select_related("kindergarten"), [group.pk])
         if not group.is_active:
             raise Conflict("group_inactive", _("This group is closed; seats cannot be released in it."))
         free = group_free_places(group=group)
@@ -84,11 +84,11 @@ def seat_withdraw(
     an optional note that only staff and the department read."""
     reason, note = reason_clean(reason, note, WithdrawalReason)
     _require_manager(by, seat.group.kindergarten)
-    with transaction.atomic():
+    with locking_atomic():
         stamped = protocol_write_begin(seat.group.kindergarten.city_id)
         at = at or stamped
         # Locked like a claim locks it, so a withdrawal and a claim of one seat never both win.
-        locked = Seat.objects.select_for_update().get(pk=seat.pk)
+        [locked] = rows_lock(Seat.objects, [seat.pk])
         if locked.state not in WITHDRAWABLE:
             raise Conflict(
                 "seat_not_withdrawable",
@@ -107,37 +107,6 @@ def seat_withdraw(
         )
     locked.refresh_from_db()
     return locked
-
-
-def seats_return(*, returns: list[tuple[int, dt.datetime]], reason: str, note: str = "", by=None) -> None:
-    """R-S-8: seats whose referral ended unused go back to the next protocol, in priority access.
-
-    `returns` pairs a seat id with the moment it came back. The caller holds the transaction
-    and has locked the seats (it is ending their referrals).
-    """
-    # One UPDATE per distinct moment (expiries share their midnight), not bulk_update: its CASE per
-    # row costs seconds of Python at city scale and one more query per 2,000 seats (docs/performance.md).
-    by_moment: dict[dt.datetime, list[int]] = defaultdict(list)
-    for seat_id, at in returns:
-        by_moment[at].append(seat_id)
-    for at, seat_ids in by_moment.items():
-        Seat.objects.filter(pk__in=seat_ids).update(
-            state=Seat.State.RELEASED,
-            released_at=at,
-            published_at=None,
-            priority_from=None,
-            priority_until=None,
-            general_from=None,
-            priority_window_until=None,
-            general_window_until=None,
-            claimed_at=None,
-        )
-    SeatEvent.objects.bulk_create(
-        [
-            SeatEvent(seat_id=seat_id, kind=SeatEvent.Kind.RETURNED, at=at, actor=by, reason=reason, note=note)
-            for seat_id, at in returns
-        ]
-    )
 
 
 def seats_publish(*, city: City, cutoff: dt.datetime) -> int:
@@ -195,7 +164,7 @@ def access_moves_record(*, city: City, until: dt.datetime) -> int:
     both found no record and both wrote one), so the NOT EXISTS is safe; the partial unique
     constraint seat_event_general_once_per_opening is the backstop.
     """
-    with transaction.atomic():
+    with locking_atomic():
         city_lock(city.pk)
         already = SeatEvent.objects.filter(
             seat=OuterRef("pk"), kind=SeatEvent.Kind.GENERAL_ACCESS, at__gte=OuterRef("published_at")

@@ -24,6 +24,7 @@ from accounts.services.sessions import sessions_end
 from accounts.signals import account_block_consequences, account_blocked
 from indigo import clock, senders
 from indigo.errors import Conflict, NotAllowed, ServiceError
+from indigo.locking import locking_atomic, rows_lock
 
 
 def add_months(moment: dt.datetime, months: int) -> dt.datetime:
@@ -88,9 +89,9 @@ def account_block(*, user: User, reason: str, by: User, flag: AccountFlag | None
         raise NotAllowed("not_your_city", _("You can decide only on your city's accounts."))
     months = city.block_months if city is not None else 6
     now = clock.now()
-    with transaction.atomic():
+    with locking_atomic():
         # The user row serialises two officers blocking the same account at once.
-        User.objects.select_for_update().filter(pk=user.pk).values("pk").get()
+        rows_lock(User.objects.only("pk"), [user.pk])
         if active_block(user) is not None:
             raise Conflict("already_blocked", _("This cabinet is already blocked."))
         block = AccountBlock.objects.create(

@@ -2,15 +2,16 @@
 
 import datetime as dt
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit_record
 from indigo import clock
 from indigo.choices import GroupType, Language
 from indigo.errors import Conflict, ServiceError
+from indigo.locking import locking_atomic, rows_lock
+from placement.guards import representative_check
 from placement.models import Application, Child, Privilege, PrivilegeCategory, Referral
-from placement.services.guards import representative_check
 from vacancies.models import City, Kindergarten
 
 MAX_PREFERRED = 5
@@ -66,8 +67,9 @@ def application_file(
         if not privilege_evidence.strip():
             raise ServiceError("evidence_required", _("Name the document that proves the privilege."))
     try:
-        with transaction.atomic():
-            City.objects.select_for_update().filter(pk=city.pk).first()
+        with locking_atomic():
+            # The city row numbers its applications (_reference): one filing at a time.
+            rows_lock(City.objects.only("pk"), [city.pk])
             if Application.objects.filter(child=child, city=city, state=Application.State.ACTIVE).exists():
                 raise Conflict("already_queued", _("The child is already in this city's queue."))
             application = Application.objects.create(
@@ -99,8 +101,8 @@ def application_file(
 def application_withdraw(*, application: Application, by, reason: str = "", request=None) -> Application:
     now = clock.now()
     representative_check(by, [application.child_id], now)
-    with transaction.atomic():
-        locked = Application.objects.select_for_update().get(pk=application.pk)
+    with locking_atomic():
+        [locked] = rows_lock(Application.objects, [application.pk])
         if locked.state != Application.State.ACTIVE:
             raise Conflict("application_closed", _("This application is no longer in the queue."))
         if Referral.objects.filter(application=locked, state=Referral.State.ISSUED).exists():

@@ -26,40 +26,42 @@ import zlib
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Exists, OuterRef
-from django.utils import formats
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
 
 from accounts.audit import audit_record
 from accounts.models import RepresentativeLink
 from indigo import clock
-from indigo.errors import Busy, Conflict, NotAllowed, ServiceError
+from indigo.errors import Busy, Conflict, ServiceError
+from indigo.locking import is_lock_timeout, lock_timeout_sql
 from indigo.workdays import WorkingCalendar
 from placement.models import Application, Child, Referral
-from placement.queue import Market, Turn, priority_turn
-from placement.services.guards import block_check
+from placement.queue.eligibility import (
+    application_check,
+    claimant_check,
+    has_referral,
+    pause_check,
+    priority_turn,
+    seat_match_check,
+    seat_open_check,
+    seat_stage_check,
+    seat_taken,
+    turn_check,
+)
+from placement.queue.order import Market
+from placement.queue.turns import turn_snapshot
 from placement.services.referrals import referral_public_facts
-from placement.turns import turn_snapshot
-from vacancies.access import Stage, stage_at
+from vacancies.access import Stage
 from vacancies.locking import protocol_write_lock_sql
-from vacancies.models import City, Group, Kindergarten, Seat, SeatEvent
+from vacancies.models import City, Group, Kindergarten, Seat
+from vacancies.seat_states import seat_mark_claimed
 
-LOCK_TIMEOUT = "3s"
 # Per parent: enough to try seat after seat in a rush, too few for a script hammering the portal.
 CLAIM_RATE = "20/m"
 TWIN_MAX_GAP = dt.timedelta(days=31)
 
 
-def _seat_taken() -> Conflict:
-    return Conflict("seat_taken", _("This seat has just been taken or withdrawn. Choose another one."))
-
-
 def _busy() -> Busy:
     return Busy("busy", _("Many parents are claiming right now. Please try again in a moment."))
-
-
-def _has_referral() -> Conflict:
-    return Conflict("has_referral", _("The child already holds a referral; enrol or refuse it first."))
 
 
 def claim_applications(pks: list[int], user) -> list[Application]:
@@ -141,100 +143,10 @@ class _Columns:
         return instances
 
 
-def _check_twins(applications: list[Application]) -> None:
+def twins_check(applications: list[Application]) -> None:
     births = sorted(application.child.birth_date for application in applications)
     if births[-1] - births[0] > TWIN_MAX_GAP:
         raise Conflict("not_twins", _("Seats are claimed together only for twins (born at most a month apart)."))
-
-
-def _check_match(seat: Seat, application: Application) -> None:
-    group = seat.group
-    if application.city_id != group.kindergarten.city_id:
-        raise Conflict("wrong_city", _("This seat is in another city than the application."))
-    for field, label in (
-        ("cohort", _("birth year")),
-        ("language", _("language of instruction")),
-        ("group_type", _("group type")),
-    ):
-        if getattr(application, field) != getattr(group, field):
-            raise Conflict("mismatch", _("This seat does not match the application's %(what)s."), what=label)
-
-
-def _check_application(state: str, stop_listed_until: dt.datetime | None, holds_referral: bool, at) -> None:
-    if state != Application.State.ACTIVE:
-        raise Conflict("application_closed", _("This application is no longer in the queue."))
-    if stop_listed_until and stop_listed_until > at:
-        raise Conflict(
-            "stop_listed",
-            _("The child is on the stop-list until %(until)s and cannot claim a seat before then."),
-            until=formats.date_format(clock.local_date(stop_listed_until)),
-        )
-    if holds_referral:
-        raise _has_referral()
-
-
-def _check_seat_open(seat: Seat, at: dt.datetime) -> Stage:
-    stage = stage_at(seat, at)
-    if seat.state == Seat.State.RELEASED:
-        raise Conflict("not_published", _("This seat is not published yet; the 18:00 protocol will open it."))
-    if seat.state != Seat.State.OPEN:
-        raise _seat_taken()
-    if stage == Stage.SCHEDULED:
-        raise Conflict("not_open_yet", _("This seat opens on the summer schedule's date, not yet."))
-    return stage
-
-
-def _check_not_in_window(seat: Seat, at: dt.datetime) -> None:
-    """R-W-2: a window's seats are given by the queue at its close, and are first come only after its
-    allocation has run."""
-    window = seat.window_at(at)
-    if window is not None:
-        raise Conflict(
-            "seat_in_window",
-            _(
-                "This seat is given by the queue when its claim window closes at %(time)s. "
-                "List its group in your child's bid instead of claiming it."
-            ),
-            time=formats.time_format(window[2].astimezone(clock.ASTANA), "H:i"),
-        )
-    closed = seat.window_closed_at(at)
-    if closed is not None:
-        from placement.window.models import WindowAllocation
-
-        stage, opens_at, closes_at = closed
-        group = seat.group
-        done = WindowAllocation.objects.filter(
-            window__city_id=group.kindergarten.city_id,
-            window__cohort=group.cohort,
-            window__language=group.language,
-            window__group_type=group.group_type,
-            window__stage=stage,
-            window__opens_at=opens_at,
-            window__closes_at=closes_at,
-        ).exists()
-        if not done:
-            raise Busy(
-                "window_allocating",
-                _("The queue is deciding this seat's claim window right now. Try again in a minute."),
-            )
-
-
-def _check_turn(turn: Turn) -> int | None:
-    """R-S-6: in priority access the child's rank must be within the seats now in priority access."""
-    if not turn.has_come:
-        raise Conflict(
-            "not_your_turn",
-            ngettext_lazy(
-                "Not your turn yet: the child is number %(rank)s among the children who may claim, and "
-                "%(seats)s seat is in priority access. Every seat left unclaimed moves to general access.",
-                "Not your turn yet: the child is number %(rank)s among the children who may claim, and "
-                "%(seats)s seats are in priority access. Every seat left unclaimed moves to general access.",
-                "seats",
-            ),
-            rank=turn.rank or "—",
-            seats=turn.allowed,
-        )
-    return turn.rank
 
 
 def _valid_until(issued: dt.datetime, city) -> dt.datetime:
@@ -245,7 +157,7 @@ def _valid_until(issued: dt.datetime, city) -> dt.datetime:
 
 def referral_enrol_by(*, city, at: dt.datetime) -> dt.date:
     """The last day to enrol on a referral issued at `at` (what a parent is told before claiming)."""
-    return clock.local_date(_valid_until(at, city)) - dt.timedelta(days=1)
+    return Referral(valid_until=_valid_until(at, city)).enrol_by
 
 
 def seat_claim(*, seat: Seat, application: Application, by, request=None) -> Referral:
@@ -256,29 +168,24 @@ def seat_claim(*, seat: Seat, application: Application, by, request=None) -> Ref
 
 def _precheck(seats: list[Seat], applications: list[Application], by, now: dt.datetime) -> list[Stage]:
     """Every rule on the rows as just read; the stage of each seat. Refusals here cost no lock."""
-    block_check(by)
-    if not all(application.claimant_verified for application in applications):
-        raise NotAllowed("not_your_child", _("Only the child's verified legal representative may act for the child."))
+    claimant_check(by, verified=all(application.claimant_verified for application in applications))
     if len(applications) > 1:
-        _check_twins(applications)
+        twins_check(applications)
         if len({seat.group_id for seat in seats}) != 1:
             raise Conflict("twins_apart", _("Twins claim seats in one group together, or not at all."))
-    city = applications[0].city
-    if city.in_august_pause(clock.local_date(now)):
-        raise Conflict("paused", _("Groups are moving up a year in August: no referrals are issued until it ends."))
+    pause_check(applications[0].city, now)
     for application in applications:
-        _check_application(application.state, application.stop_listed_until, application.holds_referral, now)
+        application_check(application.state, application.stop_listed_until, application.holds_referral, now)
     stages = []
     for seat, application in zip(seats, applications, strict=True):
-        _check_match(seat, application)
-        stages.append(_check_seat_open(seat, now))
-        _check_not_in_window(seat, now)
+        seat_match_check(seat, application)
+        stages.append(seat_open_check(seat, now))
     for stage, application in zip(stages, applications, strict=True):
         if stage == Stage.PRIORITY:
-            # A refusal may come from the market's snapshot of a moment ago (placement/turns.py); a claim
+            # A refusal may come from the market's snapshot of a moment ago (placement/queue/turns.py); a claim
             # let through is decided exactly under the lock.
             turn = turn_snapshot(application=application, at=now) or priority_turn(application=application, at=now)
-            _check_turn(turn)
+            turn_check(turn)
     return stages
 
 
@@ -313,10 +220,10 @@ def seats_claim(*, seats: list[Seat], applications: list[Application], by, reque
             # moment waits for this commit (vacancies/locking.py).
             at = clock.now()
             for row in rows:
-                _check_application(row.state, row.stop_listed_until, row.holds_referral, at)
+                application_check(row.state, row.stop_listed_until, row.holds_referral, at)
             locked = {seat.pk: seat for seat in _lock_seats([seat.pk for seat, _a in pairs])}
             if len(locked) != len(pairs):
-                raise _seat_taken()
+                raise seat_taken()
             issued = _issue(pairs, locked, by=by, at=at, serialised=markets)
             audit_record(
                 actor=by,
@@ -329,9 +236,9 @@ def seats_claim(*, seats: list[Seat], applications: list[Application], by, reque
     except IntegrityError as error:
         # The constraints caught what the checks should have: report it as the clear outcome it is.
         constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
-        raise (_has_referral() if constraint == "referral_one_active_per_child" else _seat_taken()) from None
+        raise (has_referral() if constraint == "referral_one_active_per_child" else seat_taken()) from None
     except OperationalError as error:
-        if getattr(error.__cause__, "pgcode", None) == "55P03":  # lock_not_available
+        if is_lock_timeout(error):
             raise _busy() from None
         raise
     from placement.notifications import referral_issued_notify
@@ -404,7 +311,7 @@ def _lock_applications(pks: list[int], markets: set[Market], *, city_id: int) ->
         # applications. Each statement reads the database as it is once the one before has returned,
         # so the applications are read after the market's lock.
         sql = "".join(
-            [f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}';", protocol_write_lock_sql(city_id), *_market_locks(markets)]
+            [lock_timeout_sql(), protocol_write_lock_sql(city_id), *_market_locks(markets)]
             + [_LOCK_APPLICATIONS_SQL.format(marks=_marks(pks), lock="FOR UPDATE OF a")]
         )
         # raw() for the fields' converters (SQLite keeps timestamps as text).
@@ -442,10 +349,8 @@ def _issue(
         seat.priority_from, seat.general_from = current.priority_from, current.general_from
         seat.priority_window_until = current.priority_window_until
         seat.general_window_until = current.general_window_until
-        stage = _check_seat_open(seat, at)
-        if window is None:
-            # The window's own allocation gives its seats; everyone else waits for it (R-W-2).
-            _check_not_in_window(seat, at)
+        # The window's own allocation gives its seats; every other claim waits for it (R-W-2).
+        stage = seat_open_check(seat, at) if window is None else seat_stage_check(seat, at)
         position = None
         if window is not None:
             position = window["ranks"][application.pk]
@@ -454,7 +359,7 @@ def _issue(
                 # Read in general access a moment ago and in priority access now (the seat was taken,
                 # returned and published again meanwhile): its market is not locked, so try again.
                 raise _busy()
-            position = _check_turn(priority_turn(application=application, at=at))
+            position = turn_check(priority_turn(application=application, at=at))
         city = application.city
         next_id = getattr(current, "next_referral_id", None)
         referral = Referral.objects.create(
@@ -468,22 +373,16 @@ def _issue(
             issued_to=by,
             valid_until=_valid_until(at, city),
         )
-        with connection.cursor() as cursor:
-            if not next_id:
-                referral.number = _referral_number(city, at, referral.pk)
+        if not next_id:
+            referral.number = _referral_number(city, at, referral.pk)
+            with connection.cursor() as cursor:
                 cursor.execute(
                     "UPDATE placement_referral SET number = %s WHERE id = %s", [referral.number, referral.pk]
                 )
-            cursor.execute(
-                "UPDATE vacancies_seat SET state = %s, claimed_at = %s WHERE id = %s",
-                [Seat.State.CLAIMED, at, seat.pk],
-            )
-        seat.state, seat.claimed_at = Seat.State.CLAIMED, at
-        SeatEvent.objects.create(
+        seat_mark_claimed(
             seat=seat,
-            kind=SeatEvent.Kind.CLAIMED,
             at=at,
-            actor=by,
+            by=by,
             data={
                 **referral_public_facts(referral),
                 "stage": stage.value,

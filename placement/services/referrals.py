@@ -10,18 +10,18 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit_record
 from indigo import clock
 from indigo.errors import Conflict
+from indigo.locking import locking_atomic, rows_lock
 from placement.models import Application, Referral
 from placement.notifications import referrals_expired_notify
 from vacancies.locking import protocol_write_begin
 from vacancies.models import City, Seat, SeatEvent
 from vacancies.reasons import DepartureReason, RefusalReason, SystemReason, reason_clean
-from vacancies.services import seats_return
+from vacancies.seat_states import SeatReturn, seat_mark_occupied, seat_mark_vacated, seats_mark_returned
 
 _END_EVENT = {
     Referral.State.EXPIRED: SeatEvent.Kind.EXPIRED,
@@ -40,14 +40,13 @@ def referral_public_facts(referral: Referral) -> dict:
 
 
 def _lock_issued(referral_ids: Iterable[int]) -> list[Referral]:
-    referrals = list(
-        Referral.objects.select_for_update(of=("self",))
-        .filter(pk__in=list(referral_ids), state=Referral.State.ISSUED)
-        .select_related("application__city", "child")
-        .order_by("seat_id")
+    """The issued ones of these referrals, locked, then their seats, each list in pk order as a claim
+    locks them; inside locking_atomic()."""
+    referrals = rows_lock(
+        Referral.objects.filter(state=Referral.State.ISSUED).select_related("application__city", "child"),
+        referral_ids,
     )
-    # Seats are locked in pk order, as a claim locks them, before they are given back.
-    list(Seat.objects.select_for_update().filter(pk__in=[r.seat_id for r in referrals]).order_by("pk").values("pk"))
+    rows_lock(Seat.objects.only("pk"), [r.seat_id for r in referrals])
     return referrals
 
 
@@ -64,29 +63,18 @@ def _end_unused(
     """End issued referrals whose seats go back to the next protocol; a fixed number of queries.
 
     `reason` is a code of vacancies/reasons.py (published); `note` is never published (R-P-4)."""
-    returns, applications, events = [], [], []
+    returns, applications = [], []
     for referral in referrals:
         ended = at or referral.valid_until
         referral.state = state
         referral.closed_at = ended
         referral.close_reason = reason
         referral.close_note = note
-        returns.append((referral.seat_id, ended))
         if stop_list:
             application = referral.application
             application.stop_listed_until = ended + dt.timedelta(days=application.city.stop_list_days)
             applications.append(application)
-        events.append(
-            SeatEvent(
-                seat_id=referral.seat_id,
-                kind=_END_EVENT[state],
-                at=ended,
-                actor=by,
-                reason=reason,
-                note=note,
-                data=referral_public_facts(referral),
-            )
-        )
+        returns.append(SeatReturn(referral.seat_id, _END_EVENT[state], ended, referral_public_facts(referral)))
     # One UPDATE per distinct end moment (expiries share their midnight) instead of bulk_update,
     # whose CASE per row grew a query per 2,000 rows and seconds of Python (docs/performance.md).
     ended_at: dict[dt.datetime, list[int]] = defaultdict(list)
@@ -101,13 +89,12 @@ def _end_unused(
         stop_until[application.stop_listed_until].append(application.pk)
     for until, application_ids in stop_until.items():
         Application.objects.filter(pk__in=application_ids).update(stop_listed_until=until)
-    SeatEvent.objects.bulk_create(events)
-    seats_return(returns=returns, reason=reason, note=note, by=by)
+    seats_mark_returned(returns=returns, reason=reason, note=note, by=by)
 
 
 def referrals_expire_due(*, city: City, until: dt.datetime) -> int:
     """Expire every issued referral of the city whose validity ended by `until` (the 18:00 job)."""
-    with transaction.atomic():
+    with locking_atomic():
         due_ids = Referral.objects.filter(
             application__city=city, state=Referral.State.ISSUED, valid_until__lte=until
         ).values_list("pk", flat=True)
@@ -132,12 +119,17 @@ def referral_cancel(*, referral: Referral, reason: str, stop_list: bool = False,
     return _end_one(referral, Referral.State.CANCELLED, reason, stop_list=stop_list, by=by, request=request)
 
 
+def _lock_one(referral: Referral) -> Referral:
+    [locked] = rows_lock(Referral.objects.select_related("application__city", "child"), [referral.pk])
+    return locked
+
+
 def _city_id(referral: Referral) -> int:
     return Application.objects.values_list("city_id", flat=True).get(pk=referral.application_id)
 
 
 def _end_one(referral: Referral, state: str, reason: str, *, stop_list: bool, by, request, note: str = "") -> Referral:
-    with transaction.atomic():
+    with locking_atomic():
         # The writer lock before any row lock (vacancies/locking.py), and before the stamp.
         at = protocol_write_begin(_city_id(referral))
         locked = _lock_issued([referral.pk])
@@ -160,21 +152,14 @@ def _end_enrolment(
     referral: Referral, *, state: str, reason: str, action: str, by, request, note: str = ""
 ) -> Referral:
     """The enrolled child leaves the group: the seat is vacated and the group may release a place again."""
-    with transaction.atomic():
+    with locking_atomic():
         at = protocol_write_begin(_city_id(referral))
-        locked = Referral.objects.select_for_update().select_related("application__city", "child").get(pk=referral.pk)
+        locked = _lock_one(referral)
         if locked.state != Referral.State.ENROLLED:
             raise Conflict("referral_not_enrolled", _("This child is not enrolled on this referral."))
-        Seat.objects.select_for_update().filter(pk=locked.seat_id).update(state=Seat.State.VACATED, vacated_at=at)
         Referral.objects.filter(pk=locked.pk).update(state=state, closed_at=at, close_reason=reason, close_note=note)
-        SeatEvent.objects.create(
-            seat_id=locked.seat_id,
-            kind=SeatEvent.Kind.VACATED,
-            at=at,
-            actor=by,
-            reason=reason,
-            note=note,
-            data=referral_public_facts(locked),
+        seat_mark_vacated(
+            seat_id=locked.seat_id, at=at, by=by, reason=reason, note=note, data=referral_public_facts(locked)
         )
         audit_record(
             actor=by,
@@ -198,14 +183,14 @@ def referral_terminate(*, referral: Referral, reason: str, by=None, request=None
 
 def referral_extend(*, referral: Referral, until: dt.date, by=None, request=None) -> Referral:
     """R-S-8: one extension, to at most the city's limit of calendar days after the current end."""
-    with transaction.atomic():
-        locked = Referral.objects.select_for_update().select_related("application__city").get(pk=referral.pk)
+    with locking_atomic():
+        locked = _lock_one(referral)
         if locked.state != Referral.State.ISSUED:
             raise Conflict("referral_not_active", _("This referral is no longer active."))
         if locked.extended_at is not None:
             raise Conflict("already_extended", _("A referral can be extended only once."))
         city = locked.application.city
-        current_end = clock.local_date(locked.valid_until) - dt.timedelta(days=1)
+        current_end = locked.enrol_by
         latest = current_end + dt.timedelta(days=city.referral_extension_max_days)
         if not current_end < until <= latest:
             raise Conflict(
@@ -230,17 +215,14 @@ def referral_extend(*, referral: Referral, until: dt.date, by=None, request=None
 
 def referral_enrol(*, referral: Referral, by=None, request=None) -> Referral:
     """R-S-9: the kindergarten signs the contract; the application leaves the queue as placed."""
-    with transaction.atomic():
+    with locking_atomic():
         at = protocol_write_begin(_city_id(referral))
-        locked = Referral.objects.select_for_update().select_related("application__city", "child").get(pk=referral.pk)
-        if locked.state != Referral.State.ISSUED or locked.valid_until <= at:
+        locked = _lock_one(referral)
+        if not locked.is_active_at(at):
             raise Conflict("referral_not_active", _("This referral is no longer active."))
-        Seat.objects.select_for_update().filter(pk=locked.seat_id).update(state=Seat.State.OCCUPIED, occupied_at=at)
         Referral.objects.filter(pk=locked.pk).update(state=Referral.State.ENROLLED, closed_at=at)
         Application.objects.filter(pk=locked.application_id).update(state=Application.State.PLACED, closed_at=at)
-        SeatEvent.objects.create(
-            seat_id=locked.seat_id, kind=SeatEvent.Kind.ENROLLED, at=at, actor=by, data=referral_public_facts(locked)
-        )
+        seat_mark_occupied(seat_id=locked.seat_id, at=at, by=by, data=referral_public_facts(locked))
         audit_record(actor=by, action="referral.enrol", obj=locked, city=locked.application.city, request=request)
     referral.refresh_from_db()
     return referral
@@ -290,7 +272,7 @@ def referrals_unconfirmed_extraordinary_cancel(*, city: City, until: dt.datetime
     ]
     if not due:
         return 0
-    with transaction.atomic():
+    with locking_atomic():
         locked = _lock_issued(due)
         _end_unused(
             locked,

@@ -19,10 +19,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.audit import audit_record
 from indigo import clock
 from indigo.errors import Conflict, ServiceError
+from placement.guards import representative_check
 from placement.models import Application
 from placement.queue import Market
-from placement.services.claims import _check_twins
-from placement.services.guards import representative_check
+from placement.services.claims import twins_check
 from placement.window.eligibility import application_check, turn_check
 from placement.window.models import Bid, ClaimWindow
 from vacancies.locking import protocol_write_begin
@@ -107,6 +107,8 @@ def window_offer(
     offers = windows_open(market=market, at=at, group_ids=group_ids)
     if key:
         offers = [offer for offer in offers if offer.key == key]
+    if not offers and group_ids is not None and windows_open(market=market, at=at):
+        raise _not_in_window()
     if not offers:
         raise Conflict(
             "window_closed",
@@ -135,6 +137,10 @@ def _closed(offer_closes: dt.datetime) -> Conflict:
     )
 
 
+def _not_in_window() -> Conflict:
+    return Conflict("group_not_in_window", _("This group has no seats in this claim window."))
+
+
 def _clean_groups(groups: list[int], offer: WindowOffer, *, children: int, limit: int) -> list[int]:
     if not groups:
         raise ServiceError("bid_empty", _("List at least one group, or withdraw the list."))
@@ -145,7 +151,7 @@ def _clean_groups(groups: list[int], offer: WindowOffer, *, children: int, limit
     for group_id in groups:
         seats = offer.seats_of(group_id)
         if seats == 0:
-            raise Conflict("group_not_in_window", _("This group has no seats in this claim window."))
+            raise _not_in_window()
         if seats < children:
             raise Conflict("twins_need_two", _("Twins need two seats in one group: this group has one."))
     return list(groups)
@@ -163,7 +169,7 @@ def bid_place(*, applications: list[Application], groups: list[int], by, window:
     if len(markets) != 1:
         raise Conflict("twins_apart", _("Twins claim seats in one group together, or not at all."))
     if len(applications) == 2:
-        _check_twins(applications)
+        twins_check(applications)
     [market] = markets
     city = applications[0].city
     now = clock.now()

@@ -11,8 +11,10 @@ names what disagrees.
 import hashlib
 import json
 
+from vacancies.protocol import WINDOW_ALLOCATION
+
 FORMAT = "indigo-window/1"
-NOTICE_KIND = "window_allocation"
+NOTICE_KIND = WINDOW_ALLOCATION
 
 
 def recompute(record: dict) -> dict[tuple[str, ...], int | None]:

@@ -12,7 +12,7 @@ from accounts.ratelimit import rate_limited
 from indigo import clock
 from indigo.errors import ServiceError
 from indigo.inputs import query_int
-from placement.views import _my_application
+from placement.views.family import my_application
 from placement.window.api import BID_RATE
 from placement.window.bids import bid_place, bid_withdraw
 from placement.window.selectors import open_windows_of, window_results
@@ -38,7 +38,7 @@ def _changed(current: list[int], action: str, group_id: int | None) -> list[int]
 @login_required
 @rate_limited("bid", BID_RATE)
 def bid_page(request: HttpRequest, application_id: int) -> HttpResponse:
-    application = _my_application(request.user, application_id)
+    application = my_application(request.user, application_id)
     now = clock.now()
     windows = open_windows_of(application=application, at=now)
     key = request.POST.get("window") or request.GET.get("window") or ""

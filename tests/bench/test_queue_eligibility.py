@@ -1,4 +1,4 @@
-"""The eligible queue (R-S-6) as rewritten for speed (placement/queue.py, docs/performance.md) leaves out
+"""The eligible queue (R-S-6) as rewritten for speed (placement/queue/sql.py, docs/performance.md) leaves out
 exactly the children the original formulation left out: only those represented by blocked accounts alone."""
 
 import datetime as dt
@@ -7,7 +7,8 @@ from django.db import connection
 
 from accounts.models import AccountBlock, RepresentativeLink
 from indigo.clock import at_local
-from placement.queue import _QUEUE_SQL, Market, Scope, queue_ordered
+from placement.queue import Market, Scope, queue_ordered
+from placement.queue.sql import QUEUE_SQL as _QUEUE_SQL
 from tests.factories import ApplicationFactory, ChildFactory, UserFactory
 
 AT = at_local(dt.date(2024, 6, 3), dt.time(10))

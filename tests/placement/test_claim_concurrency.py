@@ -104,7 +104,7 @@ class TestControl:
             return list(Seat.objects.filter(pk__in=seat_ids).select_related("group__kindergarten").order_by("pk"))
 
         barrier = threading.Barrier(2)
-        checked = claims._check_seat_open
+        checked = claims.seat_open_check
 
         def check_then_wait(seat, at):
             stage = checked(seat, at)
@@ -112,7 +112,7 @@ class TestControl:
             return stage
 
         monkeypatch.setattr(claims, "_lock_seats", no_lock)
-        monkeypatch.setattr(claims, "_check_seat_open", check_then_wait)
+        monkeypatch.setattr(claims, "seat_open_check", check_then_wait)
 
     @pytest.fixture
     def without_constraint(self):

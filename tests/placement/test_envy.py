@@ -14,10 +14,11 @@ from indigo.clock import at_local
 from placement.envy import Bid, Envy, _reorder, envy_count, first_come_envy, record_envy, window_envy
 from placement.models import Privilege, Referral
 from placement.queue import Market, Scope, queue_ordered
+from placement.reports.fairness import report_fairness
 from placement.window.models import ClaimWindow, WindowAllocation
 from tests.factories import ApplicationFactory, ChildFactory, GroupFactory, PrivilegeCategoryFactory
 from vacancies.models import Seat, SeatEvent
-from vacancies.reports import Period, report_fairness
+from vacancies.reports import Period
 
 D = dt.date(2024, 6, 6)
 PUBLISHED = at_local(dt.date(2024, 6, 3), dt.time(18, 0))

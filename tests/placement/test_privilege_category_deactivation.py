@@ -61,7 +61,7 @@ def test_it_item_11_r_q_2_stops_counting_a_deactivated_category(city, officer, l
     for application in market:
         fast = position_report(application=application, at=later)
         assert fast == queue.position_report_ranked(application=application, at=later)
-        assert queue._rank(application, Scope.WAITING, later) == queue_position(application=application, at=later)
+        assert queue.queue_rank(application, Scope.WAITING, later) == queue_position(application=application, at=later)
 
     # The public log: the next protocol lists it with its reason, and the rules page shows it.
     assert change.reason == "Repealed by the akimat" and change.at == TUESDAY_NOON
@@ -131,7 +131,7 @@ def test_it_item_11_r_q_3_cached_positions_equal_the_queue_sql_around_deactivati
         for application in Application.objects.filter(pk__in=[a.pk for a in applications]).select_related("city"):
             expected = queue.position_report_ranked(application=application, at=at)
             assert position_report(application=application, at=at) == expected, (seed, application.pk, at)
-            assert queue._rank(application, Scope.WAITING, at) == queue_position(application=application, at=at)
+            assert queue.queue_rank(application, Scope.WAITING, at) == queue_position(application=application, at=at)
 
 
 def test_it_item_11_names_the_category_on_the_protocol_page(client, city, officer, large_family, settings):

@@ -143,7 +143,7 @@ def test_the_fast_answers_equal_the_whole_market_ranking(city, group, seed):
             assert position_report(application=application, at=at) == expected, (seed, application.pk, at)
             waiting = queue_position(application=application, at=at)
             eligible = queue_position(application=application, scope=Scope.ELIGIBLE, at=at)
-            assert queue._rank(application, Scope.WAITING, at) == waiting
+            assert queue.queue_rank(application, Scope.WAITING, at) == waiting
             assert priority_turn(application=application, at=at).rank == eligible
             checked += 1
     assert checked == len(moments) * len(applications)

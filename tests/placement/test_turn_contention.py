@@ -24,8 +24,8 @@ from django.db import connection
 from indigo.errors import ServiceError
 from placement.models import Referral
 from placement.queue import priority_turn
+from placement.queue.turns import turn_snapshot, turn_snapshots_clear
 from placement.services import claims
-from placement.turns import turn_snapshot, turn_snapshots_clear
 from tests.placement.conftest import family
 from tests.placement.test_claim import MONDAY
 from vacancies.models import Seat, SeatEvent
@@ -116,7 +116,7 @@ def _rush(families, seats, seed: int) -> list[ServiceError]:
 
 def _reopen(seats: list[Seat], count: int) -> list[Seat]:
     """The market as before a rush: all the seats open while every process reads its snapshot of the
-    turn (placement/turns.py), then all but `count` of them withdrawn. The snapshots still say the
+    turn (placement/queue/turns.py), then all but `count` of them withdrawn. The snapshots still say the
     first twelve are in turn, so they let every one of them through to the exact check under the
     lock, which alone decides, as it must for any claim a snapshot lets through."""
     SeatEvent.objects.filter(kind=SeatEvent.Kind.CLAIMED).delete()
@@ -149,9 +149,12 @@ def _out_of_turn(count: int, rank: dict[int, int], plain: bool) -> list[str]:
     return wrong
 
 
-def _trials(city, open_seats, trials: int) -> tuple[list[str], int]:
-    seats = open_seats(12)
-    families = [family(city, n) for n in range(1, CHILDREN + 1)]
+def _market(city, open_seats):
+    """Twelve seats and the children queueing for them; made once per test, as the trials reopen them."""
+    return open_seats(12), [family(city, n) for n in range(1, CHILDREN + 1)]
+
+
+def _trials(city, seats, families, trials: int) -> tuple[list[str], int]:
     rank = {application.pk: n for n, (_user, application) in enumerate(families, start=1)}
     out_of_turn = []
     placed = 0
@@ -181,7 +184,7 @@ def test_issue14_item13_no_referral_out_of_turn_under_contention_R_S_6(market, o
     market.priority_pool_factor = Decimal(pool_factor)
     market.save()
     trials = TRIALS if pool_factor == "1" else TRIALS // 2
-    out_of_turn, placed = _trials(market, open_seats, trials)
+    out_of_turn, placed = _trials(market, *_market(market, open_seats), trials)
     assert not out_of_turn, "\n".join(out_of_turn)
     # The rush really happened: most seats were placed (a claim may end "busy" or out of tries).
     assert placed >= trials * 5
@@ -197,8 +200,9 @@ def test_issue14_item13_control_without_the_market_lock_children_come_in_out_of_
     market.save()
     # The race is real but not certain in a few trials: up to three rounds of four, until it shows.
     out_of_turn = []
+    seats, families = _market(market, open_seats)
     for _round in range(3):
-        out_of_turn, _placed = _trials(market, open_seats, 4)
+        out_of_turn, _placed = _trials(market, seats, families, 4)
         if out_of_turn:
             break
     assert out_of_turn

@@ -1,4 +1,4 @@
-"""placement/turns.py: "not your turn" refused from a market's recent ranking, never a referral out of turn."""
+"""placement/queue/turns.py: "not your turn" refused from a market's recent ranking, never a referral out of turn."""
 
 import datetime as dt
 
@@ -8,7 +8,7 @@ import time_machine
 from indigo.errors import ServiceError
 from placement.models import Privilege, PrivilegeCategory
 from placement.queue import priority_turn
-from placement.turns import turn_snapshot
+from placement.queue.turns import turn_snapshot
 from tests.placement.conftest import family
 from tests.placement.test_claim import MONDAY, claim
 

@@ -13,7 +13,7 @@ from placement.window.bids import bid_place, bid_withdraw, windows_open
 from placement.window.models import Bid
 from tests.placement.conftest import PUBLISHED, RELEASED
 from tests.window.conftest import AFTER_CLOSE, CLOSE, GENERAL_CLOSE, IN_WINDOW, family
-from vacancies.calendar_services import city_settings_update
+from vacancies.city_settings import city_settings_update
 from vacancies.models import ClaimMode, Seat
 from vacancies.protocol import protocol_publish, protocols_catch_up
 from vacancies.services import seat_release

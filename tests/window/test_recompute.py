@@ -127,3 +127,11 @@ def test_verify_allocations_names_a_tampered_result_R_W_5(published_window, grou
     with pytest.raises(CommandError):
         call_command("verify_allocations", stderr=err)
     assert "the bids give" in err.getvalue()
+
+
+def test_the_protocol_page_names_the_window_and_the_rule_change_R_W_5(published_window):
+    from django.test import Client
+
+    page = Client().get("/en/protocols/2024-06-01/")
+    assert page.status_code == 200
+    assert "claim window decided by the queue" in page.content.decode()

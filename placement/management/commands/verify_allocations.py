@@ -4,8 +4,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from indigo.management_helpers import cities_named
 from placement.window.record import downloads_differences
+from vacancies.management.cities import cities_named
 from vacancies.models import Protocol
 from vacancies.protocol import protocol_document
 

@@ -2,7 +2,7 @@
 
 Ranking a market of 20,000–30,000 applications twice per request (now, and at the previous
 protocol) cost 100–200 ms; this answers the same report in a few queries of a few ms
-(docs/performance.md). placement.queue.position_report_ranked is the definition it is tested against
+(docs/performance.md). report.position_report_ranked is the definition it is tested against
 (tests/placement/test_queue_fast.py). PostgreSQL only (arrays, LATERAL); the demo's SQLite ranks.
 """
 
@@ -16,19 +16,9 @@ from django.db import connection
 
 from indigo import clock
 from placement.models import Application
-from placement.queue import (
-    _BASE_SQL,
-    _HASHED_BASE_SQL,
-    Market,
-    Moved,
-    PositionReport,
-    Scope,
-    _params,
-    _prefixes,
-    _rank,
-    previous_cutoff,
-    reasons_since,
-)
+from placement.queue.order import Market, Scope, ahead_by_list, market_params, queue_rank
+from placement.queue.report import Moved, PositionReport, position_report_ranked, previous_cutoff, reasons_since
+from placement.queue.sql import BASE_SQL, HASHED_BASE_SQL
 from vacancies.models import City
 
 # -- The position report ------------------------------------------------------------------------------
@@ -40,7 +30,7 @@ from vacancies.models import City
 # where they stand now. "Changed" is a superset of every application whose row set differs between the
 # two moments: filed, closed, referral issued or closed, privilege claimed, decided or expired since the
 # cutoff, or its privilege's category deactivated since. For any other application each condition of
-# _BASE_SQL has the same value at both moments, so it is in the same tier at both, and its order against
+# BASE_SQL has the same value at both moments, so it is in the same tier at both, and its order against
 # the others of that tier is the same. Those unchanged applications therefore keep their relative order
 # in each list, and the children ahead of one child at either moment are a prefix of each list — which
 # gives who is gone and who came from a few bisections, whatever the size of the market.
@@ -58,10 +48,10 @@ SELECT tier, array_agg((extract(epoch FROM filed_at) * 1000000)::bigint ORDER BY
        array_agg(id ORDER BY filed_at, id)
 FROM ({base}) AS base GROUP BY tier
 """
-_THEN_SQL = _THEN_TEMPLATE.format(base=_HASHED_BASE_SQL.format(eligible=""))
+_THEN_SQL = _THEN_TEMPLATE.format(base=HASHED_BASE_SQL.format(eligible=""))
 
 # The applications of the market that changed since the cutoff, each with its tier now (NULL: not
-# waiting now), read with _BASE_SQL itself; and a fingerprint of the privilege categories (a category
+# waiting now), read with BASE_SQL itself; and a fingerprint of the privilege categories (a category
 # moved to another tier, or deactivated at another moment, invalidates the cached queue) and of the
 # database (a copy or a re-created test database has another oid, so it never reads a queue cached for
 # another one through a shared cache).
@@ -91,7 +81,7 @@ SELECT md5(string_agg(c.id || c.tier || coalesce(c.deactivated_at::text, ''), ',
            || (SELECT oid FROM pg_database WHERE datname = current_database()))
 FROM placement_privilegecategory c"""
 _CHANGED_SQL = _CHANGED_TEMPLATE.format(
-    base=_BASE_SQL.format(eligible="AND a.id IN (SELECT id FROM changed)"), fingerprint=_FINGERPRINT_SQL
+    base=BASE_SQL.format(eligible="AND a.id IN (SELECT id FROM changed)"), fingerprint=_FINGERPRINT_SQL
 )
 
 # What today's reasons are read from, for the changed children gone from ahead or come ahead.
@@ -169,7 +159,7 @@ def _then_lists(market: Market, city: City, then_at: dt.datetime, fingerprint: s
     stored = cache.get(key)
     if stored is None:
         with connection.cursor() as cursor:
-            cursor.execute(_THEN_SQL, _params(market, city, then_at))
+            cursor.execute(_THEN_SQL, market_params(market, city, then_at))
             rows = cursor.fetchall()
         stored = [(array.array("q"), array.array("q")) for _ in range(3)]
         for tier, filed, ids in rows:
@@ -201,14 +191,23 @@ def _micros(moment: dt.datetime) -> int:
     return (moment - _EPOCH) // _MICROSECOND
 
 
+def position_report(*, application: Application, at: dt.datetime | None = None) -> PositionReport:
+    """R-Q-3 for one child. On PostgreSQL from the queue kept at the previous protocol and what changed
+    since (a few ms at city scale); elsewhere (the SQLite demo) by ranking the market at both moments,
+    which gives the same report."""
+    if connection.vendor == "postgresql":
+        return position_report_from_cutoff(application=application, at=at or clock.now())
+    return position_report_ranked(application=application, at=at or clock.now())
+
+
 def position_report_from_cutoff(*, application: Application, at: dt.datetime) -> PositionReport:
     then_at = previous_cutoff(application, at)
     if then_at is None:
-        return PositionReport(now=_rank(application, Scope.WAITING, at), then=None, then_at=None, reasons={})
+        return PositionReport(now=queue_rank(application, Scope.WAITING, at), then=None, then_at=None, reasons={})
     city = application.city
     p, g = city.interleave_privileged, city.interleave_general
     market = Market.of(application)
-    params = _params(market, city, at)
+    params = market_params(market, city, at)
     params.update(then=then_at, then_today=clock.local_date(then_at), id=application.pk)
     with connection.cursor() as cursor:
         cursor.execute(_CHANGED_SQL, params)
@@ -242,11 +241,11 @@ def position_report_from_cutoff(*, application: Application, at: dt.datetime) ->
     position_then = position_now = None
     if mine in was:
         tier, index = was[mine]
-        ahead_then = _prefixes(tier, index, (len(then[0]), len(then[1]), len(then[2])), p, g)
+        ahead_then = ahead_by_list(tier, index, (len(then[0]), len(then[1]), len(then[2])), p, g)
         position_then = sum(ahead_then) + 1
     if mine in tier_now:
         tier = tier_now[mine]
-        ahead_now = _prefixes(tier, now[tier].before(keys[mine]), (len(now[0]), len(now[1]), len(now[2])), p, g)
+        ahead_now = ahead_by_list(tier, now[tier].before(keys[mine]), (len(now[0]), len(now[1]), len(now[2])), p, g)
         position_now = sum(ahead_now) + 1
 
     mine_tiers = {"tier_then": was[mine][0] if mine in was else None, "tier_now": tier_now.get(mine)}

@@ -1,7 +1,7 @@
 """Refusing "not your turn" quickly (R-S-6) when a market in priority access is rushed.
 
 Every claim in priority access needs the child's rank among the eligible children of its market,
-one pass over the market (30–50 ms at city scale, placement.queue.priority_turn); in a rush most
+one pass over the market (30–50 ms at city scale, eligibility.priority_turn); in a rush most
 of those claims are refusals. So each process keeps, per market, the whole eligible ranking and the
 seats in priority access as they were at most TURN_SNAPSHOT_MS ago, and refuses from it. Only a
 refusal is decided from the snapshot: a claim it lets through is checked exactly under the lock
@@ -18,7 +18,8 @@ import time
 from django.conf import settings
 
 from placement.models import Application
-from placement.queue import Market, Scope, Turn, priority_seats, queue_ordered
+from placement.queue.eligibility import Turn, priority_seat_count, ranked_eligible
+from placement.queue.order import Market
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,9 +43,8 @@ def _read(application: Application, market: Market, at: dt.datetime) -> _Snapsho
     # The seats first, then the ranking: claims committing in between lower both, and read in this
     # order a child can only look further ahead than it is, never behind (read the other way round,
     # the last children in turn were refused in the priority rush: docs/performance.md).
-    allowed = priority_seats(application=application, at=at)
-    ranking = queue_ordered(market=market, city=application.city, scope=Scope.ELIGIBLE, at=at)
-    ranks = {application_id: position for application_id, _tier, position in ranking}
+    allowed = priority_seat_count(market, at=at, city=application.city)
+    ranks = dict(ranked_eligible(market, at=at, city=application.city))
     return _Snapshot(taken=taken, at=at, ranks=ranks, allowed=allowed)
 
 

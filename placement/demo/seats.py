@@ -19,7 +19,7 @@ DEMO_WITHDRAW_REASON = "repairs"
 
 def demo_seats_load(*, city: City, rng: random.Random, groups_per_batch: int = 12, after: dt.date | None = None) -> int:
     """Release and publish demo seats once; a city that already has protocols (after `after`, the end
-    of the simulated history of indigo/demo_history.py) is left as it is."""
+    of the simulated history of placement/demo/history.py) is left as it is."""
     protocols = Protocol.objects.filter(city=city)
     if (protocols.filter(day__gt=after) if after else protocols).exists():
         return 0
