@@ -18,6 +18,7 @@ from accounts.audit import audit_record
 from accounts.scoping import can_manage_city
 from indigo import clock
 from indigo.errors import Conflict, NotAllowed, ServiceError
+from indigo.inputs import reason_text
 from indigo.workdays import is_national_working_day
 from vacancies.models import (
     CalendarOverride,
@@ -32,8 +33,6 @@ from vacancies.models import (
     SummerWindowChange,
 )
 
-REASON_MAX = 300
-
 
 def _require_department(by, city: City) -> None:
     if by is not None and not can_manage_city(by, city):
@@ -41,12 +40,7 @@ def _require_department(by, city: City) -> None:
 
 
 def _clean_reason(reason: str, message: Promise) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ServiceError("reason_required", message)
-    if len(reason) > REASON_MAX:
-        raise ServiceError("reason_too_long", _("Keep the reason under %(limit)s characters."), limit=REASON_MAX)
-    return reason
+    return reason_text(reason, missing=message)
 
 
 def _actor(by):
@@ -302,19 +296,7 @@ def city_settings_update(*, city: City, values: dict, reason: str, by=None, requ
 
 # Registries: kindergartens and groups -----------------------------------------------------------
 
-KINDERGARTEN_FIELDS = (
-    "number",
-    "name_kk",
-    "name_ru",
-    "name_en",
-    "district",
-    "ownership",
-    "address_kk",
-    "address_ru",
-    "phone",
-    "state_order_places",
-    "is_active",
-)
+KINDERGARTEN_FIELDS = Kindergarten.EDITABLE_FIELDS
 GROUP_FIELDS = ("name", "cohort", "language", "group_type", "capacity", "is_active")
 # A seat in these states belongs to its group's market; the group may not change under it.
 LIVE_SEAT_STATES = (Seat.State.RELEASED, Seat.State.OPEN, Seat.State.CLAIMED)

@@ -25,7 +25,8 @@ from placement.services.claims import twins_check
 from placement.window.eligibility import application_check, turn_check
 from placement.window.models import Bid, ClaimWindow
 from vacancies.locking import protocol_write_begin
-from vacancies.models import Group, Seat
+from vacancies.models import Group
+from vacancies.selectors import seats_open_in_market
 
 
 @dataclasses.dataclass
@@ -50,16 +51,14 @@ class WindowOffer:
 def windows_open(*, market: Market, at: dt.datetime) -> list[WindowOffer]:
     """The market's claim windows open at `at`, with each group's seats in it, soonest close first."""
     seats = (
-        Seat.objects.filter(
-            state=Seat.State.OPEN,
-            group__kindergarten__city_id=market.city_id,
-            group__cohort=market.cohort,
-            group__language=market.language,
-            group__group_type=market.group_type,
-            priority_from__lte=at,
+        seats_open_in_market(
+            city_id=market.city_id,
+            cohort=market.cohort,
+            language=market.language,
+            group_type=market.group_type,
+            at=at,
         )
         .exclude(priority_window_until__isnull=True, general_window_until__isnull=True)
-        .select_related("group__kindergarten__district")
         .order_by("group__kindergarten__number", "group__name", "pk")
     )
     counts: Counter = Counter()

@@ -25,19 +25,7 @@ from vacancies.models import City, Group, Kindergarten, Seat
 class KindergartenForm(forms.ModelForm):
     class Meta:
         model = Kindergarten
-        fields = [
-            "number",
-            "name_kk",
-            "name_ru",
-            "name_en",
-            "district",
-            "ownership",
-            "address_kk",
-            "address_ru",
-            "phone",
-            "state_order_places",
-            "is_active",
-        ]
+        fields = list(Kindergarten.EDITABLE_FIELDS)
         labels = {
             "number": gettext_lazy("Number"),
             "name_kk": gettext_lazy("Name in Kazakh"),
