@@ -89,7 +89,7 @@ test: $(VENV)/.test
 
 # --- Benchmarks (bench/, docs/performance.md): several minutes each, on databases indigo_bench_*. ---
 # They need PostgreSQL and Redis as the tests do; the city is generated once per scale and reused.
-.PHONY: bench-install bench-rush bench-nightly bench-overload bench-appservers
+.PHONY: bench-install bench-rush bench-window bench-nightly bench-overload bench-appservers
 
 $(VENV)/.bench: requirements-bench.txt $(VENV)/.test
 	$(PY) -m pip install --quiet -r requirements-bench.txt
@@ -105,6 +105,12 @@ bench-rush: $(VENV)/.bench
 	@bash .ci/services.sh
 	@$(if $(BENCH_FRONT),bash .ci/prod-packages.sh)
 	$(PY) -m bench.rush $(BENCH_FRONT) $(BENCH_ARGS)
+
+# The claim window (R-W): 20,000 parents bid for 6,000 seats, then the allocation (bench/window.py).
+bench-window: $(VENV)/.bench
+	@bash .ci/services.sh
+	@$(if $(BENCH_FRONT),bash .ci/prod-packages.sh)
+	$(PY) -m bench.window $(BENCH_FRONT) $(BENCH_ARGS)
 
 bench-nightly: $(VENV)/.bench
 	@bash .ci/services.sh

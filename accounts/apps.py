@@ -5,4 +5,4 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self) -> None:
-        from accounts import signals  # noqa: F401 - connects the login receivers
+        from accounts import receivers  # noqa: F401 - connects the login receivers

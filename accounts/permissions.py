@@ -12,6 +12,9 @@ For an API view:
             application = get_object_or_404(visible_to(request.user, Application.objects), pk=application_id)
             self.check_object_permissions(request, application)   # 403 unless a verified representative
 
+The object-level classes that need to know another app's models live in that app: CanActForChild in
+placement/permissions.py, CanManageKindergarten and CanOverseeCity in vacancies/permissions.py.
+
 For a page: @role_required("officer") / @role_required("staff", "officer"), then the same scoping calls.
 A blocked account never gets this far: the middleware and the authentication classes answer 423.
 """
@@ -23,9 +26,7 @@ from django.core.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 
 from accounts import scoping
-from accounts.models import RepresentativeLink, User
-from placement.models import Application, Child, Referral
-from vacancies.models import Group, Kindergarten, Seat
+from accounts.models import User
 
 
 class IsParent(BasePermission):
@@ -33,56 +34,11 @@ class IsParent(BasePermission):
         return scoping.is_parent(request.user)
 
 
-def child_of(obj) -> Child | None:
-    if isinstance(obj, Child):
-        return obj
-    if isinstance(obj, (Application, Referral, RepresentativeLink)):
-        return obj.child
-    return None
-
-
-def kindergarten_of(obj) -> Kindergarten | None:
-    if isinstance(obj, Kindergarten):
-        return obj
-    if isinstance(obj, Group):
-        return obj.kindergarten
-    if isinstance(obj, Seat):
-        return obj.group.kindergarten
-    if isinstance(obj, Referral):
-        return obj.seat.group.kindergarten
-    return None
-
-
-class CanActForChild(BasePermission):
-    """Object level: the user is the verified legal representative of the object's child."""
-
-    def has_object_permission(self, request, view, obj):
-        return scoping.can_act_for_child(request.user, child_of(obj))
-
-
 class CanViewObject(BasePermission):
     """Object level: the object is inside what accounts.scoping lets this user see."""
 
     def has_object_permission(self, request, view, obj):
         return scoping.can_view(request.user, obj)
-
-
-class CanManageKindergarten(BasePermission):
-    """Object level: staff of the object's kindergarten (or an administrator)."""
-
-    def has_object_permission(self, request, view, obj):
-        kindergarten = kindergarten_of(obj)
-        return kindergarten is not None and scoping.can_manage_kindergarten(request.user, kindergarten)
-
-
-class CanOverseeCity(BasePermission):
-    """Object level: an officer of the object's city (obj.city_id, or its kindergarten's) or an administrator."""
-
-    def has_object_permission(self, request, view, obj):
-        city_id = getattr(obj, "city_id", None)
-        if city_id is None and (kindergarten := kindergarten_of(obj)) is not None:
-            city_id = kindergarten.city_id
-        return scoping.can_manage_city(request.user, city_id)
 
 
 class ScopedQuerysetMixin:

@@ -10,18 +10,22 @@ Two kinds of helpers:
   functions. Start every list and every detail lookup from them, and a forgotten check shows
   nothing instead of someone else's child (a detail lookup then answers 404).
 
-accounts.permissions wraps these for DRF views; pages call them directly.
+Each app writes the *_visible_to rules of its own models (vacancies/scoping.py: kindergartens, groups,
+seats; placement/scoping.py: children, applications, referrals) and registers them here from its
+AppConfig.ready(), so visible_to and can_view answer for every model while accounts, the lowest app
+but indigo, imports none above it (DESIGN §4). accounts.permissions wraps these for DRF views; pages
+call them directly.
 """
 
-from django.db.models import Case, Exists, OuterRef, QuerySet, When
+from collections.abc import Callable
+
+from django.db.models import QuerySet
 
 from accounts.models import AccountBlock, AccountFlag, AuditLog, RepresentativeLink, User
 from indigo import clock
-from placement.models import Application, Child, Referral
-from vacancies.models import City, Group, Kindergarten, Seat
 
 
-def _signed_in(user) -> bool:
+def is_signed_in(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
@@ -30,15 +34,15 @@ def is_admin(user) -> bool:
 
 
 def is_parent(user) -> bool:
-    return _signed_in(user) and user.role == User.Role.PARENT and not is_admin(user)
+    return is_signed_in(user) and user.role == User.Role.PARENT and not is_admin(user)
 
 
 def is_staff_member(user) -> bool:
-    return _signed_in(user) and user.role == User.Role.STAFF
+    return is_signed_in(user) and user.role == User.Role.STAFF
 
 
 def is_officer(user) -> bool:
-    return _signed_in(user) and user.role == User.Role.OFFICER and user.city_id is not None
+    return is_signed_in(user) and user.role == User.Role.OFFICER and user.city_id is not None
 
 
 def officer_city_id(user) -> int | None:
@@ -84,15 +88,15 @@ def is_blocked(user) -> bool:
 
 def can_manage_city(user, city) -> bool:
     """Department work for a city: its officers and administrators."""
-    if not _signed_in(user):
+    if not is_signed_in(user):
         return False
-    city_id = city.pk if isinstance(city, City) else city
+    city_id = getattr(city, "pk", city)  # a City row or its id
     return is_admin(user) or (city_id is not None and officer_city_id(user) == city_id)
 
 
 def can_manage_kindergarten(user, kindergarten) -> bool:
     """Staff act on their own kindergartens only; administrators on any."""
-    if not _signed_in(user):
+    if not is_signed_in(user):
         return False
     if is_admin(user):
         return True
@@ -115,105 +119,19 @@ def managed_kindergarten_ids(user) -> set[int] | None:
     return set()
 
 
-# --- children and what hangs off them -------------------------------------------------------------
+# --- children: the link is accounts'; the child and its applications are placement's ---------------
 
 
-def _verified_link(user) -> QuerySet:
+def verified_links(user) -> QuerySet:
+    """The user's verified legal-representative links (R-A-2)."""
     return RepresentativeLink.objects.filter(user=user, state=RepresentativeLink.State.VERIFIED)
-
-
-def children_of(user) -> QuerySet:
-    """The children this user may act for: verified links only, none while the account is blocked."""
-    if not is_parent(user) or is_blocked(user):
-        return Child.objects.none()
-    return Child.objects.filter(Exists(_verified_link(user).filter(child=OuterRef("pk"))))
 
 
 def can_act_for_child(user, child) -> bool:
     """File, claim, refuse for a child: its verified legal representative, not blocked (R-A-2, R-A-3)."""
     if not is_parent(user) or child is None:
         return False
-    return _verified_link(user).filter(child_id=child.pk).exists() and not is_blocked(user)
-
-
-def children_visible_to(user) -> QuerySet:
-    if not _signed_in(user):
-        return Child.objects.none()
-    if is_admin(user):
-        return Child.objects.all()
-    if is_parent(user):
-        return children_of(user)
-    if is_officer(user):
-        return Child.objects.filter(Exists(Application.objects.filter(child=OuterRef("pk"), city_id=user.city_id)))
-    if is_staff_member(user):
-        return Child.objects.filter(
-            Exists(
-                Referral.objects.filter(child=OuterRef("pk"), seat__group__kindergarten__in=user.kindergartens.all())
-            )
-        )
-    return Child.objects.none()
-
-
-def applications_visible_to(user) -> QuerySet:
-    """A second representative of the same child sees the same application."""
-    if not _signed_in(user):
-        return Application.objects.none()
-    if is_admin(user):
-        return Application.objects.all()
-    if is_parent(user):
-        return Application.objects.filter(child__in=children_of(user))
-    if is_officer(user):
-        return Application.objects.filter(city_id=user.city_id)
-    if is_staff_member(user):
-        return Application.objects.filter(
-            Exists(
-                Referral.objects.filter(
-                    application=OuterRef("pk"), seat__group__kindergarten__in=user.kindergartens.all()
-                )
-            )
-        )
-    return Application.objects.none()
-
-
-def referrals_visible_to(user) -> QuerySet:
-    if not _signed_in(user):
-        return Referral.objects.none()
-    if is_admin(user):
-        return Referral.objects.all()
-    if is_parent(user):
-        return Referral.objects.filter(child__in=children_of(user))
-    if is_officer(user):
-        return Referral.objects.filter(application__city_id=user.city_id)
-    if is_staff_member(user):
-        return Referral.objects.filter(seat__group__kindergarten__in=user.kindergartens.all())
-    return Referral.objects.none()
-
-
-def kindergartens_visible_to(user) -> QuerySet:
-    """Kindergartens whose internal data (groups, seats, staff, reports) a user may read."""
-    if not _signed_in(user):
-        return Kindergarten.objects.none()
-    if is_admin(user):
-        return Kindergarten.objects.all()
-    if is_officer(user):
-        return Kindergarten.objects.filter(city_id=user.city_id)
-    if is_staff_member(user):
-        return user.kindergartens.all()
-    return Kindergarten.objects.none()
-
-
-def seats_visible_to(user) -> QuerySet:
-    """Every seat with its history (the public registry shows open seats through its own selector)."""
-    kindergartens = kindergartens_visible_to(user)
-    if is_admin(user):
-        return Seat.objects.all()
-    return Seat.objects.filter(group__kindergarten__in=kindergartens)
-
-
-def groups_visible_to(user) -> QuerySet:
-    if is_admin(user):
-        return Group.objects.all()
-    return Group.objects.filter(kindergarten__in=kindergartens_visible_to(user))
+    return verified_links(user).filter(child_id=child.pk).exists() and not is_blocked(user)
 
 
 def city_rows_visible_to(user, queryset: QuerySet, city_path: str = "city") -> QuerySet:
@@ -226,15 +144,14 @@ def city_rows_visible_to(user, queryset: QuerySet, city_path: str = "city") -> Q
     return queryset.filter(**{city_path: city_id})
 
 
-_VISIBLE = {
-    Child: children_visible_to,
-    Application: applications_visible_to,
-    Referral: referrals_visible_to,
-    Kindergarten: kindergartens_visible_to,
-    Group: groups_visible_to,
-    Seat: seats_visible_to,
-}
+# model -> rule(user) -> the queryset of that model the user may see; filled by the apps' ready().
+_VISIBLE: dict[type, Callable[[object], QuerySet]] = {}
 _CITY_ROWS = (AuditLog, AccountFlag, AccountBlock, RepresentativeLink)
+
+
+def visibility_register(model: type, rule: Callable[[object], QuerySet]) -> None:
+    """An app's rule for who sees which rows of one of its models (called from its AppConfig.ready())."""
+    _VISIBLE[model] = rule
 
 
 def visible_to(user, queryset: QuerySet) -> QuerySet:
@@ -254,26 +171,21 @@ def can_view(user, obj) -> bool:
     return visible_to(user, type(obj).objects.filter(pk=obj.pk)).exists()
 
 
-def parent_city(user) -> City | None:
-    """A parent's city: of their children's newest application, else the portal's default city."""
-    from vacancies.selectors import city_default
-
-    application = (
-        Application.objects.filter(
-            Exists(
-                RepresentativeLink.objects.filter(
-                    user=user, child=OuterRef("child"), state=RepresentativeLink.State.VERIFIED
-                )
-            )
-        )
-        .select_related("city")
-        .order_by(Case(When(state=Application.State.ACTIVE, then=0), default=1), "-filed_at")
-        .first()
-    )
-    return application.city if application else city_default()
+# Where a parent belongs, answered by placement (the children's applications), which registers it.
+_PARENT_CITY: list[Callable[[object], object]] = []
 
 
-def user_city(user) -> City | None:
+def parent_city_register(rule: Callable[[object], object]) -> None:
+    _PARENT_CITY[:] = [rule]
+
+
+def parent_city(user):
+    """A parent's city: of their children's newest application, else the portal's default city
+    (placement/scoping.py); None before placement has registered its rule."""
+    return _PARENT_CITY[0](user) if _PARENT_CITY else None
+
+
+def user_city(user):
     """The city whose department answers for this account (audit and flag scoping)."""
     if user is None or not getattr(user, "pk", None):
         return None

@@ -12,8 +12,6 @@ urlpatterns = [
     path("password-reset/", views.password_reset, name="password-reset"),
     path("password-reset/confirm/", views.password_reset_confirm, name="password-reset-confirm"),
     path("blocked/", views.blocked, name="blocked"),
-    path("children/", views.my_children, name="my-children"),
-    path("children/add/", views.child_link, name="child-link"),
     # The console moved to /<lang>/department/<city>/ (accounts/department/): old bookmarks follow it.
     path("department/", old_console, name="department-old"),
     path("department/<path:rest>", old_console, name="department-old-page"),

@@ -1,11 +1,14 @@
-"""Account pages: sign-up with an SMS code, sign-in, password reset, the parent's cabinet and the
-blocked page. The department's pages on accounts are in accounts/department/."""
+"""Account pages: sign-up with an SMS code, sign-in, password reset and the blocked page. The
+department's pages on accounts are in accounts/department/; the parent's children pages are
+placement's (placement/views/children.py), at the same /accounts/children/ paths.
+
+A page that names no city shows the portal's default city in its header
+(vacancies.context_processors.default_city): accounts knows no list of cities (DESIGN §4)."""
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -13,17 +16,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts import forms
-from accounts.models import RepresentativeLink, User
-from accounts.permissions import role_required
-from accounts.ratelimit import rate_limited
-from accounts.scoping import (
-    active_block,
-    applications_visible_to,
-    is_admin,
-    referrals_visible_to,
-)
+from accounts.models import User
+from accounts.scoping import active_block, is_admin
 from accounts.services.blocks import block_end_text
-from accounts.services.links import representative_link
 from accounts.services.signup import (
     parent_signup_finish,
     parent_signup_resend,
@@ -32,8 +27,6 @@ from accounts.services.signup import (
     password_reset_start,
 )
 from indigo.errors import ServiceError
-from placement.models import Application
-from vacancies.selectors import city_default
 
 BACKEND = "accounts.backends.IdentifierBackend"
 SIGNUP_KEY = "accounts.signup"
@@ -43,13 +36,6 @@ AUDIT_PAGE_SIZE = 50
 
 def _language() -> str:
     return (get_language() or "kk")[:2]
-
-
-def _city_for(request: HttpRequest):
-    user = request.user
-    if user.is_authenticated and user.city_id:
-        return user.city
-    return city_default()
 
 
 # --- sign-in, sign-up, password reset -------------------------------------------------------------
@@ -83,7 +69,7 @@ def _cabinet_url() -> str | None:
 def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpResponse:
     """django-axes calls this when an account or an address has too many failed sign-ins."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return render(request, "accounts/locked_out.html", {"city": city_default(), "minutes": minutes}, status=429)
+    return render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -107,7 +93,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         else:
             request.session[SIGNUP_KEY] = pending
             return redirect("signup-confirm")
-    return render(request, "accounts/signup.html", {"form": form, "city": city_default()})
+    return render(request, "accounts/signup.html", {"form": form})
 
 
 def signup_confirm(request: HttpRequest) -> HttpResponse:
@@ -134,7 +120,7 @@ def signup_confirm(request: HttpRequest) -> HttpResponse:
                 login(request, user, backend=BACKEND)
                 messages.success(request, _("Welcome! Now add your child to the cabinet."))
                 return redirect("child-link")
-    context = {"form": form, "phone": pending["phone"], "city": city_default()}
+    context = {"form": form, "phone": pending["phone"]}
     return render(request, "accounts/signup_confirm.html", context)
 
 
@@ -151,7 +137,7 @@ def password_reset(request: HttpRequest) -> HttpResponse:
             # The same answer whether or not an account was found: the page tells nobody who has one.
             request.session[RESET_KEY] = phone
             return redirect("password-reset-confirm")
-    return render(request, "accounts/password_reset.html", {"form": form, "city": city_default()})
+    return render(request, "accounts/password_reset.html", {"form": form})
 
 
 def password_reset_confirm(request: HttpRequest) -> HttpResponse:
@@ -173,7 +159,7 @@ def password_reset_confirm(request: HttpRequest) -> HttpResponse:
             del request.session[RESET_KEY]
             messages.success(request, _("Your password is changed. Sign in with the new one."))
             return redirect("login")
-    return render(request, "accounts/password_reset_confirm.html", {"form": form, "city": city_default()})
+    return render(request, "accounts/password_reset_confirm.html", {"form": form})
 
 
 def blocked(request: HttpRequest) -> HttpResponse:
@@ -181,56 +167,3 @@ def blocked(request: HttpRequest) -> HttpResponse:
     if block is None:
         return redirect("home")
     return render(request, "accounts/blocked.html", {"account_block": block, "ends_on": block_end_text(block)})
-
-
-# --- the parent's cabinet -------------------------------------------------------------------------
-
-
-@role_required(User.Role.PARENT)
-def my_children(request: HttpRequest) -> HttpResponse:
-    links = (
-        RepresentativeLink.objects.filter(user=request.user)
-        .select_related("child")
-        .order_by("child__last_name", "child__first_name")
-    )
-    applications = (
-        applications_visible_to(request.user)
-        .select_related("city", "child")
-        .prefetch_related(
-            Prefetch(
-                "referrals",
-                queryset=referrals_visible_to(request.user).select_related("seat__group__kindergarten"),
-                to_attr="visible_referrals",
-            )
-        )
-        .order_by("-filed_at")
-    )
-    by_child: dict[int, list[Application]] = {}
-    for application in applications:
-        by_child.setdefault(application.child_id, []).append(application)
-    rows = [{"link": link, "applications": by_child.get(link.child_id, [])} for link in links]
-    context = {"rows": rows, "cabinet_url": _cabinet_url(), "city": _city_for(request)}
-    return render(request, "accounts/children.html", context)
-
-
-@role_required(User.Role.PARENT)
-@rate_limited("child-link-page", "30/h")
-def child_link(request: HttpRequest) -> HttpResponse:
-    form = forms.ChildLinkForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            link = representative_link(user=request.user, request=request, **data)
-        except ServiceError as error:
-            form.add_error(None, error.detail)
-        else:
-            if link.state == RepresentativeLink.State.VERIFIED:
-                messages.success(request, _("%(child)s is in your cabinet.") % {"child": link.child.full_name})
-            else:
-                messages.warning(
-                    request,
-                    _("%(child)s is added; the education department will check your document.")
-                    % {"child": link.child.full_name},
-                )
-            return redirect("my-children")
-    return render(request, "accounts/child_link.html", {"form": form, "city": _city_for(request)})

@@ -189,8 +189,10 @@ def generate(  # noqa: C901 - one linear recipe, easier read whole
 
     from accounts.models import RepresentativeLink, User
     from indigo.clock import at_local, local_date
-    from indigo.demo_city import CATEGORIES, GROUP_NICKNAMES, demo_children_plan
-    from indigo.demo_city import _group_name as group_name
+    from placement.demo.families import demo_children_plan
+    from placement.demo.kindergartens import _group_name as group_name
+    from placement.demo.names import GROUP_NICKNAMES
+    from placement.demo.privileges import CATEGORIES
     from placement.models import Application, Child, Privilege, PrivilegeCategory, Referral
     from vacancies.models import City, District, Group, Kindergarten, Protocol, Seat, SeatEvent
 

@@ -4,8 +4,9 @@ It is written on asyncio streams rather than a client library because on a 2-cor
 client's own CPU is taken from the server it measures: this one spends a few tens of microseconds
 per request. It speaks only to 127.0.0.1, and every loop it runs is bounded in count and in time.
 
-Three workloads, each reading a JSON plan and writing a JSON result:
+Four workloads, each reading a JSON plan and writing a JSON result:
 - claims: parents claim seats (a parent whose seat is taken picks another, bounded retries);
+- bids: parents put their list of groups in a claim window, each once (R-W-3, bench/window.py);
 - fixed: the same URL again and again at a fixed concurrency (the trivial endpoint's rate);
 - open: requests at a fixed arrival rate whatever the answers (overload), for a fixed time.
 """
@@ -349,7 +350,51 @@ async def open_loop(plan: dict) -> dict:
     }
 
 
-WORKLOADS = {"claims": claims, "fixed": fixed, "open": open_loop, "timed": timed}
+async def bids(plan: dict) -> dict:
+    """Every parent puts its list once, in a random order, `concurrency` requests in flight; a 429 or
+    503 is tried again after a pause (bounded), as a parent's phone would."""
+    rng = random.Random(plan.get("seed", 1))
+    parents = list(plan["parents"])
+    rng.shuffle(parents)
+    tally = Tally()
+    placed: list[int] = []
+    queue: asyncio.Queue = asyncio.Queue()
+    for parent in parents:
+        queue.put_nowait(parent)
+    deadline = time.monotonic() + plan.get("max_seconds", 600)
+
+    async def bid(parent: dict) -> None:
+        headers = {
+            "Cookie": parent["cookie"],
+            "X-CSRFToken": plan["csrf"],
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        }
+        headers = forwarded(plan, headers, parent["application"])
+        body = json.dumps({"groups": parent["groups"]}).encode()
+        path = f"/api/v1/applications/{parent['application']}/bid/"
+        for _ in range(plan.get("retries", 5)):
+            answer = await http(plan["port"], "PUT", path, headers=headers, body=body, timeout=plan["timeout"])
+            tally.add(answer)
+            if answer.status == 200:
+                placed.append(parent["application"])
+                return
+            if answer.status not in (429, 503) or time.monotonic() > deadline:
+                return
+            await asyncio.sleep(0.2 + rng.random() * 0.3)
+
+    async def worker() -> None:
+        # Past max_seconds no parent starts: the figures are those of the bids sent, the rest counted.
+        while not queue.empty() and time.monotonic() < deadline:
+            await bid(queue.get_nowait())
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(plan["concurrency"])))
+    elapsed = time.perf_counter() - started
+    return {**tally.as_dict(), "wall_seconds": elapsed, "placed": placed, "not_sent": queue.qsize()}
+
+
+WORKLOADS = {"bids": bids, "claims": claims, "fixed": fixed, "open": open_loop, "timed": timed}
 
 
 def main(argv: list[str] | None = None) -> int:

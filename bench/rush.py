@@ -63,8 +63,8 @@ def market_setup(*, mode: str, parents: int, seats: int, seed: int) -> dict:
     from bench.citygen import Copy
     from bench.sessions import CSRF_TOKEN, cookie_header, sessions_create
     from indigo import clock
-    from indigo.demo_city import FIRST_NAMES, KAZAKH_FATHERS, KAZAKH_SURNAMES, feminine_surname
     from indigo.iin import make_iin
+    from placement.demo.names import FIRST_NAMES, KAZAKH_FATHERS, KAZAKH_SURNAMES, feminine_surname
     from placement.models import Application, Child, Privilege, PrivilegeCategory
     from placement.queue import Market, Scope, queue_ordered
     from vacancies.models import City, Group, Kindergarten, Seat, SeatEvent

@@ -50,6 +50,7 @@ def confirm_page(request: HttpRequest, confirmation: Confirmation, *, city=None,
         "action_url": request.get_full_path(),
         "confirm_field": CONFIRM_FIELD,
         "confirm_value": CONFIRM_VALUE,
-        "city": city,
     }
+    if city is not None:  # else the header shows the default city (vacancies.context_processors)
+        context["city"] = city
     return render(request, "confirm.html", context, status=status)

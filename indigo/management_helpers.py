@@ -1,11 +1,10 @@
-"""Argument parsing shared by the management commands."""
+"""Argument parsing shared by the management commands (the cities by name: vacancies/management/cities.py)."""
 
 import datetime as dt
 
 from django.core.management.base import CommandError
 
 from indigo.clock import ASTANA
-from vacancies.models import City
 
 
 def parse_moment(text: str | None) -> dt.datetime | None:
@@ -17,13 +16,3 @@ def parse_moment(text: str | None) -> dt.datetime | None:
     except ValueError:
         raise CommandError(f"--at {text!r} is not an ISO-8601 moment, e.g. 2024-05-31T18:00+05:00.") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=ASTANA)
-
-
-def cities_named(slug: str | None) -> list[City]:
-    if slug is None:
-        return list(City.objects.order_by("pk"))
-    city = City.objects.filter(slug=slug).first()
-    if city is None:
-        known = ", ".join(City.objects.values_list("slug", flat=True)) or "none loaded"
-        raise CommandError(f"No city {slug!r}; known cities: {known}.")
-    return [city]

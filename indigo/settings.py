@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "vacancies.context_processors.default_city",
             ],
             # {{ text|reason }}: the system's stored reasons in the reader's language (indigo/words.py).
             "builtins": ["indigo.words"],
@@ -210,6 +211,11 @@ CELERY_BEAT_SCHEDULE = {
     "notify-turns": {
         "task": "placement.tasks.notify_turns",
         "schedule": crontab(hour="0,18", minute=5),
+    },
+    # R-W-4: each claim window is allocated in the minute after its close (and late ones catch up).
+    "allocate-claim-windows": {
+        "task": "placement.window.tasks.allocate_due_windows",
+        "schedule": crontab(minute="*"),
     },
     "remind-expiring-referrals-10-00": {
         "task": "placement.tasks.notify_referrals_expiring",

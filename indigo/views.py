@@ -11,18 +11,6 @@ from django.utils.translation import gettext as _
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from vacancies.schedule.selectors import summer_schedule
-from vacancies.selectors import city_default, kindergarten_directory
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    city = city_default()
-    context = {"city": city, "kindergartens": [], "schedule": []}
-    if city is not None:
-        context["kindergartens"] = kindergarten_directory(city=city)
-        context["schedule"] = summer_schedule(city=city)
-    return render(request, "home.html", context)
-
 
 def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:

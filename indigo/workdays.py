@@ -3,10 +3,14 @@
 Monday–Friday, minus Kazakhstan's public holidays as the `holidays` package knows them
 (including decree-moved days off and worked Saturdays), then the city's own overrides,
 which the education department edits and which always win.
+
+The overrides are vacancies' rows; indigo imports no app (DESIGN §4), so vacancies registers the
+loader that reads them (vacancies/calendar.py, from its AppConfig.ready()), or a caller passes one.
 """
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 
 import holidays
 
@@ -28,11 +32,22 @@ def national_holiday_names(year: int, language: str) -> dict[dt.date, str]:
     return dict(_national(year, "en_US" if language == "en" else "kk"))
 
 
+# loader(city, year) -> {day: True for a working day, False for a day off} of the city's overrides.
+OverridesLoader = Callable[[object, int], dict[dt.date, bool]]
+_LOADER: list[OverridesLoader] = []
+
+
+def overrides_loader_register(loader: OverridesLoader) -> None:
+    """Where every city calendar reads the department's overrides (vacancies registers it)."""
+    _LOADER[:] = [loader]
+
+
 class WorkingCalendar:
     """A city's calendar; loads that city's overrides once per year it is asked about."""
 
-    def __init__(self, city=None):
+    def __init__(self, city=None, *, overrides: OverridesLoader | None = None):
         self.city = city
+        self._load = overrides
         self._overrides: dict[int, dict[dt.date, bool]] = {}
 
     def _overrides_for(self, year: int) -> dict[dt.date, bool]:
@@ -40,15 +55,11 @@ class WorkingCalendar:
             if self.city is None:
                 self._overrides[year] = {}
             else:
-                from vacancies.models import CalendarOverride
-
-                # Written out (raw() keeps the fields' converters): a referral's validity asks this on every
-                # claim, and compiling the ORM query cost more than the query (docs/performance.md).
-                rows = CalendarOverride.objects.raw(
-                    "SELECT id, day, kind FROM vacancies_calendaroverride WHERE city_id = %s AND day BETWEEN %s AND %s",
-                    [self.city.pk, dt.date(year, 1, 1), dt.date(year, 12, 31)],
-                )
-                self._overrides[year] = {row.day: row.kind == CalendarOverride.Kind.WORKING_DAY for row in rows}
+                load = self._load or (_LOADER[0] if _LOADER else None)
+                if load is None:
+                    # Ignoring a city's days off would move every deadline: refuse rather than guess.
+                    raise RuntimeError("No calendar overrides loader: vacancies registers one when it is ready.")
+                self._overrides[year] = load(self.city, year)
         return self._overrides[year]
 
     def is_working_day(self, day: dt.date) -> bool:

@@ -105,3 +105,6 @@ class ReferralAdmin(ReadOnlyAdmin):
     list_select_related = ["application"]
     search_fields = ["=number", "=application__reference"]
     date_hierarchy = "issued_at"
+
+
+from placement.window import admin as _window_admin  # noqa: E402, F401 - registers the claim window's models

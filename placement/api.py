@@ -21,7 +21,8 @@ from indigo.errors import NotAllowed
 from indigo.inputs import DateSerializerField
 from placement.models import Application, PrivilegeCategory, Referral
 from placement.queue import position_report
-from placement.selectors import child_ids_of, children_of, claimable_seats
+from placement.scoping import child_ids_of, children_of
+from placement.selectors import claimable_seats
 from placement.services import referral_departure, referral_enrol, referral_extend, referral_refuse, seats_claim
 from placement.services.applications import application_file, application_withdraw
 from placement.services.claims import CLAIM_RATE, claim_applications
@@ -113,7 +114,10 @@ class MyChildrenApi(APIView):
 
     @extend_schema(responses=ChildOutput(many=True))
     def get(self, request):
-        return Response(self.ChildOutput(children_of(request.user), many=True).data)
+        children = children_of(request.user).prefetch_related(
+            "applications__city", "applications__privileges__category"
+        )
+        return Response(self.ChildOutput(children, many=True).data)
 
 
 class ApplicationFileApi(APIView):

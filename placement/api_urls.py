@@ -1,9 +1,13 @@
 from django.urls import path
 
-from placement import api, wait_api
+from placement import api, child_api, wait_api
 from placement.window import api as window_api
 
 urlpatterns = [
+    path("me/", child_api.MeApi.as_view(), name="api-me"),
+    path("children/", child_api.ChildListApi.as_view(), name="api-children"),
+    path("children/link/", child_api.ChildLinkApi.as_view(), name="api-child-link"),
+    path("children/<int:child_id>/", child_api.ChildDetailApi.as_view(), name="api-child"),
     path("me/children/", api.MyChildrenApi.as_view(), name="api-my-children"),
     path("applications/", api.ApplicationFileApi.as_view(), name="api-application-file"),
     path(

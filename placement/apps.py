@@ -5,14 +5,19 @@ class PlacementConfig(AppConfig):
     name = "placement"
 
     def ready(self):
+        from accounts.scoping import parent_city_register, visibility_register
         from accounts.signals import account_block_consequences, account_blocked
+        from placement import scoping
         from placement.protocol_entries import CATEGORY_CHANGES
+        from placement.reports import reports_register
         from placement.services.account_blocks import on_account_block_consequences, on_account_blocked
-        from placement.wait_report import wait_report_register
         from vacancies.protocol import protocol_source_register
 
-        wait_report_register()
+        reports_register()
         # Lower layers learn of placement only through what it registers here (DESIGN §4).
         protocol_source_register(CATEGORY_CHANGES)
+        for model, rule in scoping.VISIBILITY.items():
+            visibility_register(model, rule)
+        parent_city_register(scoping.parent_city)
         account_blocked.connect(on_account_blocked, dispatch_uid="placement.account_blocked")
         account_block_consequences.connect(on_account_block_consequences, dispatch_uid="placement.block_consequences")

@@ -44,7 +44,10 @@ def days_close(*, city: City, until: dt.datetime) -> list[Protocol]:
 def days_close_everywhere(*, until: dt.datetime) -> dict[str, list[str]]:
     """The 18:00 job: every city's due days (steps 1–2), then step 3 queued for those that closed any."""
     from placement.tasks import prepare_positions, refresh_waits
+    from placement.window.allocation import windows_allocate_due
 
+    # A claim window the minute's job missed is decided before its day's protocol is written (R-W-4).
+    windows_allocate_due(until=until)
     closed = {}
     for city in City.objects.order_by("pk"):
         protocols = days_close(city=city, until=until)

@@ -14,3 +14,10 @@ def referrals_expired_notify(referral_ids: list[int]) -> None:
 
     for referral_id in referral_ids:
         transaction.on_commit(lambda pk=referral_id: notify_referral_expired.delay(pk))
+
+
+def window_unplaced_notify(allocation_id: int, application_ids: list[int]) -> None:
+    """R-W-4/R-W-6: the families a window's allocation gave no seat hear it, and that their place stays."""
+    from placement.window.tasks import notify_window_unplaced
+
+    notify_window_unplaced.delay(allocation_id, application_ids)

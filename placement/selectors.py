@@ -1,8 +1,7 @@
 """Reads about applications and the queue."""
 
-from accounts.models import RepresentativeLink
 from indigo import clock
-from placement.models import Child, PrivilegeCategoryChange
+from placement.models import PrivilegeCategoryChange
 from placement.queue.eligibility import may_claim, priority_turn
 from vacancies.access import Stage
 from vacancies.models import City
@@ -15,28 +14,6 @@ def privilege_category_log(*, city: City | None, limit: int = 50) -> list[Privil
         return []
     return list(
         PrivilegeCategoryChange.objects.filter(city=city).select_related("category").order_by("-at", "-pk")[:limit]
-    )
-
-
-def child_ids_of(user) -> set[int]:
-    if not user.is_authenticated:
-        return set()
-    return set(
-        RepresentativeLink.objects.filter(user=user, state=RepresentativeLink.State.VERIFIED).values_list(
-            "child_id", flat=True
-        )
-    )
-
-
-def children_of(user) -> list:
-    """The children a user is the verified legal representative of, with their applications."""
-    return list(
-        Child.objects.filter(
-            representative_links__user=user, representative_links__state=RepresentativeLink.State.VERIFIED
-        )
-        .prefetch_related("applications__city", "applications__privileges__category")
-        .order_by("birth_date", "pk")
-        .distinct()
     )
 
 

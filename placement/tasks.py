@@ -192,3 +192,7 @@ def close_days(at: str | None = None) -> dict:
 @shared_task(name="vacancies.tasks.publish_protocols")
 def publish_protocols(at: str | None = None) -> dict:
     return close_days(at)
+
+
+# The claim window's tasks live with its code; importing them here registers them with Celery.
+from placement.window.tasks import allocate_due_windows, notify_window_unplaced  # noqa: E402, F401

@@ -11,8 +11,9 @@ from django.db.models import Count, Q
 
 from accounts.models import RepresentativeLink, User
 from indigo.clock import at_local
-from indigo.demo_city import demo_children_plan, feminine_surname
 from indigo.iin import parse_iin
+from placement.demo.families import demo_children_plan
+from placement.demo.names import feminine_surname
 from placement.models import (
     Application,
     Child,
@@ -197,7 +198,7 @@ def test_it_leaves_a_few_free_places_in_every_group_and_never_overfills_one():
     )
     assert groups.count() >= SMALL["kindergartens"] * 4
     for group in groups:
-        # The demo's own releases (indigo.demo_seats) may then use some of the free places, never more.
+        # The demo's own releases (placement.demo.seats) may then use some of the free places, never more.
         assert 1 <= group.capacity - group.occupied <= 4, group
         assert group.holding <= group.capacity, group
     assert set(Group.objects.values_list("cohort", flat=True)) == {2019, 2020, 2021, 2022}

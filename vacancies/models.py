@@ -138,21 +138,6 @@ class Kindergarten(models.Model):
         STATE = "state", _("state")
         PRIVATE = "private", _("private")
 
-    # What the department edits in its registry (the form and the service read this one list).
-    EDITABLE_FIELDS = (
-        "number",
-        "name_kk",
-        "name_ru",
-        "name_en",
-        "district",
-        "ownership",
-        "address_kk",
-        "address_ru",
-        "phone",
-        "state_order_places",
-        "is_active",
-    )
-
     city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="kindergartens")
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="kindergartens")
     number = models.PositiveSmallIntegerField(null=True, blank=True)

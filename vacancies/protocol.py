@@ -38,6 +38,8 @@ FORMAT = "indigo-protocol/1"
 GENERAL_NEXT = "general_next"
 SCHEDULE_CHANGE = "schedule_change"
 SETTINGS_CHANGE = "settings_change"
+# A ProtocolNotice kind: a claim window's masked bids and result (R-W-5, placement/window/record.py).
+WINDOW_ALLOCATION = "window_allocation"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Public pages, no sign-in: how placement works, the kindergarten directory, the summer schedule and its log."""
+"""Public pages, no sign-in: the home page, the kindergarten directory, the summer schedule and its log.
+(How placement works shows the queue's rules and privilege log: placement/views/public.py.)"""
 
 import datetime as dt
 
@@ -9,7 +10,6 @@ from django.shortcuts import render
 from indigo.choices import Language
 from indigo.db_router import public_read
 from indigo.inputs import query_int
-from placement.selectors import privilege_category_log
 from vacancies.models import City, Kindergarten, ScheduleLogEntry, SummerWindow
 from vacancies.schedule.selectors import summer_schedule
 from vacancies.schedule.services import SummerDates
@@ -37,11 +37,13 @@ def _city() -> City:
     return city
 
 
-def how_it_works(request: HttpRequest) -> HttpResponse:
+def home(request: HttpRequest) -> HttpResponse:
     city = city_default()
-    # With no city loaded yet the page still explains the rules, with their default values.
-    context = {"city": city, "rules": city or City(), "category_changes": privilege_category_log(city=city)}
-    return render(request, "public/how_it_works.html", context)
+    context = {"city": city, "kindergartens": [], "schedule": []}
+    if city is not None:
+        context["kindergartens"] = kindergarten_directory(city=city)
+        context["schedule"] = summer_schedule(city=city)
+    return render(request, "home.html", context)
 
 
 @public_read

@@ -21,7 +21,7 @@ from indigo.errors import ServiceError
 from indigo.inputs import query_int
 from vacancies.access import Stage, stage_at
 from vacancies.models import Group, Kindergarten, Protocol, Seat, SeatEvent
-from vacancies.protocol import GENERAL_NEXT, SCHEDULE_CHANGE, protocol_source_labels
+from vacancies.protocol import GENERAL_NEXT, SCHEDULE_CHANGE, SETTINGS_CHANGE, WINDOW_ALLOCATION, protocol_source_labels
 from vacancies.selectors import RegistryFilters, city_default, registry_batches
 from vacancies.services import group_free_places, seat_release, seat_withdraw
 
@@ -94,6 +94,8 @@ def protocol_detail(request: HttpRequest, day: str) -> HttpResponse:
         **dict(SeatEvent.Kind.choices),
         GENERAL_NEXT: _("moves to general access tonight"),
         SCHEDULE_CHANGE: _("summer schedule changed"),
+        SETTINGS_CHANGE: _("city rules changed"),
+        WINDOW_ALLOCATION: _("claim window decided by the queue (bids and result in the download)"),
         **protocol_source_labels(),
     }
     language = get_language()

@@ -8,14 +8,14 @@ from django.utils.translation import gettext as _
 from accounts import forms
 from accounts.department.access import department_page
 from accounts.models import User
-from accounts.scoping import kindergartens_visible_to
 from accounts.services.staff import staff_create
 from indigo.errors import ServiceError
 
 
 @department_page
 def staff_page(request: HttpRequest, city) -> HttpResponse:
-    kindergartens = kindergartens_visible_to(request.user).filter(city=city).order_by("number", "name_ru")
+    # The door has checked the city is the user's to manage: all its kindergartens are offered.
+    kindergartens = city.kindergartens.order_by("number", "name_ru")
     form = forms.StaffCreateForm(request.POST or None, kindergartens=kindergartens)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -29,9 +29,6 @@ class RejectForm(forms.Form):
     )
 
 
-# Privileges -------------------------------------------------------------------------------------
-
-
 def _pending_privileges(city: City):
     live_referral = Referral.objects.filter(application=OuterRef("application"), state=Referral.State.ISSUED)
     return (

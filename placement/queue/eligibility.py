@@ -166,6 +166,13 @@ def seat_taken() -> Conflict:
 
 def seat_open_check(seat, at: dt.datetime) -> Stage:
     """The seat's access stage, when a claim may take it at all."""
+    stage = seat_stage_check(seat, at)
+    _not_in_window_check(seat, at)
+    return stage
+
+
+def seat_stage_check(seat, at: dt.datetime) -> Stage:
+    """seat_open_check without R-W-2: what a claim window's own allocation checks of its seats."""
     stage = stage_at(seat, at)
     if seat.state == Seat.State.RELEASED:
         raise Conflict("not_published", _("This seat is not published yet; the 18:00 protocol will open it."))
@@ -173,7 +180,6 @@ def seat_open_check(seat, at: dt.datetime) -> Stage:
         raise seat_taken()
     if stage == Stage.SCHEDULED:
         raise Conflict("not_open_yet", _("This seat opens on the summer schedule's date, not yet."))
-    _not_in_window_check(seat, at)
     return stage
 
 

@@ -43,6 +43,7 @@ from placement.queue.eligibility import (
     priority_turn,
     seat_match_check,
     seat_open_check,
+    seat_stage_check,
     seat_taken,
     turn_check,
 )
@@ -348,7 +349,8 @@ def _issue(
         seat.priority_from, seat.general_from = current.priority_from, current.general_from
         seat.priority_window_until = current.priority_window_until
         seat.general_window_until = current.general_window_until
-        stage = seat_open_check(seat, at)
+        # The window's own allocation gives its seats; every other claim waits for it (R-W-2).
+        stage = seat_open_check(seat, at) if window is None else seat_stage_check(seat, at)
         position = None
         if window is not None:
             position = window["ranks"][application.pk]

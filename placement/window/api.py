@@ -17,7 +17,7 @@ from accounts.ratelimit import rate_limited
 from indigo import clock
 from placement.models import Application
 from placement.queue import Market
-from placement.selectors import child_ids_of
+from placement.scoping import child_ids_of
 from placement.window.bids import bid_place, bid_withdraw, bids_of, windows_open
 
 BID_RATE = "30/m"

@@ -12,6 +12,7 @@ import uuid
 from collections import Counter
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
@@ -25,7 +26,7 @@ from placement.services.claims import twins_check
 from placement.window.eligibility import application_check, turn_check
 from placement.window.models import Bid, ClaimWindow
 from vacancies.locking import protocol_write_begin
-from vacancies.models import Group
+from vacancies.models import Group, Seat
 from vacancies.selectors import seats_open_in_market
 
 
@@ -48,26 +49,31 @@ class WindowOffer:
         return next((seats for group, seats in self.groups if group.pk == group_id), 0)
 
 
-def windows_open(*, market: Market, at: dt.datetime) -> list[WindowOffer]:
-    """The market's claim windows open at `at`, with each group's seats in it, soonest close first."""
-    seats = (
-        seats_open_in_market(
-            city_id=market.city_id,
-            cohort=market.cohort,
-            language=market.language,
-            group_type=market.group_type,
-            at=at,
-        )
-        .exclude(priority_window_until__isnull=True, general_window_until__isnull=True)
-        .order_by("group__kindergarten__number", "group__name", "pk")
+def windows_open(*, market: Market, at: dt.datetime, group_ids: list[int] | None = None) -> list[WindowOffer]:
+    """The market's claim windows open at `at`, with each group's seats in it, soonest close first.
+
+    One grouped count, whatever the number of seats; a bid asks only about the groups it lists."""
+    seats = seats_open_in_market(
+        city_id=market.city_id, cohort=market.cohort, language=market.language, group_type=market.group_type, at=at
+    ).filter(
+        Q(priority_window_until__gt=at, general_from__gt=at) | Q(general_window_until__gt=at, general_from__lte=at)
     )
+    if group_ids is not None:
+        seats = seats.filter(group_id__in=group_ids)
+    rows = seats.values(
+        "group_id", "priority_from", "priority_window_until", "general_from", "general_window_until"
+    ).annotate(seats=Count("id"))
     counts: Counter = Counter()
-    groups: dict[int, Group] = {}
-    for seat in seats:
+    for row in rows:
+        seat = Seat(state=Seat.State.OPEN, **{key: row[key] for key in _TIMES})
         window = seat.window_at(at)
         if window is not None:
-            counts[(window, seat.group_id)] += 1
-            groups[seat.group_id] = seat.group
+            counts[(window, row["group_id"])] += row["seats"]
+    groups = (
+        Group.objects.select_related("kindergarten__district").in_bulk({group_id for _w, group_id in counts})
+        if group_ids is None
+        else {group_id: Group(pk=group_id) for _w, group_id in counts}
+    )
     offers: dict[tuple, WindowOffer] = {}
     market_fields = {
         "cohort": market.cohort,
@@ -80,14 +86,25 @@ def windows_open(*, market: Market, at: dt.datetime) -> list[WindowOffer]:
         if offer is None:
             offer = offers[window] = WindowOffer(*window, groups=[], _market=market_fields)
         offer.groups.append((groups[group_id], number))
+    for offer in offers.values():
+        offer.groups.sort(
+            key=lambda pair: (pair[0].kindergarten.number or 0, pair[0].name) if group_ids is None else pair[0].pk
+        )
     return sorted(offers.values(), key=lambda offer: (offer.closes_at, offer.stage != "priority", offer.opens_at))
 
 
-def window_offer(*, market: Market, key: str | None, at: dt.datetime) -> WindowOffer:
+_TIMES = ("priority_from", "priority_window_until", "general_from", "general_window_until")
+
+
+def window_offer(
+    *, market: Market, key: str | None, at: dt.datetime, group_ids: list[int] | None = None
+) -> WindowOffer:
     """The open window named by `key` (or the only one open); a clear refusal otherwise."""
-    offers = windows_open(market=market, at=at)
+    offers = windows_open(market=market, at=at, group_ids=group_ids)
     if key:
         offers = [offer for offer in offers if offer.key == key]
+    if not offers and group_ids is not None and windows_open(market=market, at=at):
+        raise _not_in_window()
     if not offers:
         raise Conflict(
             "window_closed",
@@ -116,6 +133,10 @@ def _closed(offer_closes: dt.datetime) -> Conflict:
     )
 
 
+def _not_in_window() -> Conflict:
+    return Conflict("group_not_in_window", _("This group has no seats in this claim window."))
+
+
 def _clean_groups(groups: list[int], offer: WindowOffer, *, children: int, limit: int) -> list[int]:
     if not groups:
         raise ServiceError("bid_empty", _("List at least one group, or withdraw the list."))
@@ -126,7 +147,7 @@ def _clean_groups(groups: list[int], offer: WindowOffer, *, children: int, limit
     for group_id in groups:
         seats = offer.seats_of(group_id)
         if seats == 0:
-            raise Conflict("group_not_in_window", _("This group has no seats in this claim window."))
+            raise _not_in_window()
         if seats < children:
             raise Conflict("twins_need_two", _("Twins need two seats in one group: this group has one."))
     return list(groups)
@@ -148,7 +169,7 @@ def bid_place(*, applications: list[Application], groups: list[int], by, window:
     [market] = markets
     city = applications[0].city
     now = clock.now()
-    offer = window_offer(market=market, key=window, at=now)
+    offer = window_offer(market=market, key=window, at=now, group_ids=list(groups))
     groups = _clean_groups(groups, offer, children=len(applications), limit=city.window_max_groups)
     for application in applications:
         application_check(application, now)

@@ -9,6 +9,7 @@ import datetime as dt
 from placement.models import Application
 from placement.queue import eligibility
 from placement.queue.order import Market
+from placement.queue.turns import turn_snapshot
 from vacancies.models import City
 
 
@@ -20,8 +21,12 @@ def application_check(application: Application, at: dt.datetime) -> None:
 
 
 def turn_check(application: Application, at: dt.datetime) -> int | None:
-    """R-S-6 in priority access: the child's turn has come (raises the claim's "not your turn")."""
-    return eligibility.turn_check(eligibility.priority_turn(application=application, at=at))
+    """R-S-6 in priority access: the child's turn has come (raises the claim's "not your turn").
+
+    From the market's snapshot of at most a moment ago when snapshots are on (placement/queue/turns.py):
+    a bid decides nothing, and the allocation judges the turn again, exactly, at the close."""
+    turn = turn_snapshot(application=application, at=at) or eligibility.priority_turn(application=application, at=at)
+    return eligibility.turn_check(turn)
 
 
 def eligible_ranks(*, market: Market, city: City, at: dt.datetime) -> dict[int, int]:

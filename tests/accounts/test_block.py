@@ -177,7 +177,8 @@ def test_it_shows_a_blocked_session_only_the_reason_and_the_end_date(block, pare
 
 
 def test_it_stops_the_parent_acting_for_the_children(block, parent, child):
-    from accounts.scoping import can_act_for_child, children_of
+    from accounts.scoping import can_act_for_child
+    from placement.scoping import children_of
 
     with time_machine.travel(BLOCKED + dt.timedelta(hours=1), tick=False):
         assert not can_act_for_child(parent, child)

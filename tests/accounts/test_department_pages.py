@@ -159,3 +159,28 @@ def test_issue13_an_entry_written_before_the_schedule_moved_apps_still_names_its
     [old, new] = audit_entries_describe([old, new])
     assert old.object_label == new.object_label == f"{SummerWindow._meta.verbose_name.capitalize()} №3"
     assert old.details == new.details
+
+
+def test_it_sends_old_bookmarks_to_the_same_page_of_the_officers_city(client, officer, outsider):
+    client.force_login(officer)
+    response = client.get("/ru/accounts/department/audit/", {"action": "login.success"})
+    assert response.status_code == 301
+    assert response["Location"] == "/ru/department/temirtau/audit/?action=login.success"
+    assert client.get("/ru/accounts/department/")["Location"] == "/ru/department/temirtau/flags/"
+    # A form loaded before the move is posted again to the new address, with its method and body.
+    response = client.post("/en/accounts/department/blocks/5/lift/", {"reason": "x"})
+    assert response.status_code == 308 and response["Location"] == "/en/department/temirtau/blocks/5/lift/"
+    client.force_login(outsider)
+    assert client.get("/en/accounts/department/staff/")["Location"] == "/en/department/balkhash/staff/"
+
+
+def test_it_lets_an_administrator_choose_the_city_for_an_old_bookmark(client, db):
+    client.force_login(User.objects.create_superuser("root", password="pass-for-tests"))
+    response = client.get("/en/accounts/department/audit/")
+    assert response.status_code == 302 and response["Location"] == "/en/department/"
+
+
+@pytest.mark.parametrize("actor", ["parent", "staff_a"])
+def test_it_keeps_everyone_else_out_of_the_old_addresses(client, actor, request):
+    client.force_login(request.getfixturevalue(actor))
+    assert client.get("/en/accounts/department/audit/").status_code == 403

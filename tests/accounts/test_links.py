@@ -8,10 +8,12 @@ from django.utils import translation
 from django.utils.html import escape
 
 from accounts.models import AuditLog, RepresentativeLink
-from accounts.scoping import applications_visible_to, can_act_for_child, children_of
-from accounts.services.links import representative_link, representative_link_decide
+from accounts.scoping import can_act_for_child
+from accounts.services.links import representative_link_decide
 from indigo.errors import ServiceError
 from placement.models import Child
+from placement.scoping import applications_visible_to, children_of
+from placement.services.links import representative_link
 from tests.accounts.conftest import link
 from tests.factories import UserFactory, valid_iin
 

@@ -8,9 +8,11 @@ from rest_framework.test import APIRequestFactory
 from accounts import permissions, scoping
 from accounts.models import AccountBlock, AuditLog, User
 from indigo import clock
+from placement import permissions as placement_permissions
 from placement.models import Application, Child, Referral
 from tests.accounts.conftest import open_seat
 from tests.factories import UserFactory
+from vacancies import permissions as vacancies_permissions
 
 
 @pytest.fixture
@@ -86,14 +88,14 @@ def test_it_answers_object_permissions_for_drf(parent, other_parent, child, appl
         request.user = user
         return permission().has_object_permission(request, None, obj)
 
-    assert allowed(permissions.CanActForChild, parent, application)
-    assert not allowed(permissions.CanActForChild, other_parent, application)
+    assert allowed(placement_permissions.CanActForChild, parent, application)
+    assert not allowed(placement_permissions.CanActForChild, other_parent, application)
     assert allowed(permissions.CanViewObject, officer, referral)
     assert not allowed(permissions.CanViewObject, other_parent, referral)
-    assert allowed(permissions.CanManageKindergarten, staff_a, referral.seat)
-    assert not allowed(permissions.CanManageKindergarten, officer, referral.seat)
-    assert allowed(permissions.CanOverseeCity, officer, application)
-    assert allowed(permissions.CanOverseeCity, officer, referral.seat.group)
+    assert allowed(vacancies_permissions.CanManageKindergarten, staff_a, referral.seat)
+    assert not allowed(vacancies_permissions.CanManageKindergarten, officer, referral.seat)
+    assert allowed(vacancies_permissions.CanOverseeCity, officer, application)
+    assert allowed(vacancies_permissions.CanOverseeCity, officer, referral.seat.group)
 
 
 def test_it_finds_a_parents_city_from_the_childrens_applications(parent, child, city, other_city, other_parent):

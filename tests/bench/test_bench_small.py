@@ -83,3 +83,26 @@ def test_it_sheds_overload_without_losing_a_claim():
     )
     assert "PASS  every 201 has its referral" in out
     assert "PASS  every overload request answered" in out
+
+
+def test_the_window_allocates_every_bid_once_without_envy_R_W_4():
+    out = _bench(
+        "bench.window",
+        *TINY,
+        # Three groups of 25, so lists and the order matter.
+        "--seats",
+        "75",
+        "--concurrency",
+        "8",
+        "--healthz-requests",
+        "50",
+        "--port",
+        str(8707 + PORT_OFFSET),
+        "--database",
+        "indigo_bench_ci_window" + DB_SUFFIX,
+    )
+    assert "PASS  every accepted bid allocated once" in out
+    assert "PASS  zero double bookings" in out
+    assert "PASS  0 differences on recomputation" in out
+    assert "PASS  0 justified envy" in out
+    assert "SQL statements" in out

@@ -21,8 +21,10 @@ from django.test import Client
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import AccountBlock, AccountFlag, RepresentativeLink, User
-from indigo import clock, demo_city
-from indigo.demo_seats import demo_seats_load
+from indigo import clock
+from placement.demo.city import demo_city_load
+from placement.demo.common import DEFAULT_SEED
+from placement.demo.seats import demo_seats_load
 from placement.models import Application
 from placement.services.claims import seat_claim
 from tests.factories import ChildFactory, GroupFactory, UserFactory
@@ -61,7 +63,7 @@ def city_build() -> dict:
     """The demo Temirtau, small: six kindergartens, 200 children, seats released 12 days and a day ago
     and the protocols that published them; parent2's child holds a referral; a flag, a block and a
     guardian's link wait for the department."""
-    summary = demo_city.demo_city_load(seed=demo_city.DEFAULT_SEED, children=200, kindergartens=6, password=PASSWORD)
+    summary = demo_city_load(seed=DEFAULT_SEED, children=200, kindergartens=6, password=PASSWORD)
     city = summary.city
     parent2 = User.objects.get(username="parent2")
     application = Application.objects.get(child__representative_links__user=parent2, state="active")
@@ -81,7 +83,7 @@ def city_build() -> dict:
     # Released with the demo's older batch, so it is in general access by now and anyone may take it.
     twelve_days_ago = clock.at_local(clock.local_today() - dt.timedelta(days=12), dt.time(9))
     [seat] = seat_release(group=group, count=1, at=twelve_days_ago)
-    demo_seats_load(city=city, rng=random.Random(demo_city.DEFAULT_SEED))
+    demo_seats_load(city=city, rng=random.Random(DEFAULT_SEED))
     seat.refresh_from_db()
     referral = seat_claim(seat=seat, application=application, by=parent2)
     # parent2 also has a child not yet in the queue: the "apply" page.

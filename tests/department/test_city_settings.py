@@ -10,7 +10,7 @@ from accounts.models import AuditLog
 from indigo.errors import NotAllowed, ServiceError
 from tests.department.conftest import D, local
 from tests.factories import GroupFactory
-from vacancies.calendar_services import city_settings_update
+from vacancies.city_settings import city_settings_update
 from vacancies.models import City, CitySettingsChange, Seat, SummerWindow
 from vacancies.protocol import protocol_publish
 from vacancies.services import seat_release

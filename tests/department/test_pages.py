@@ -157,6 +157,10 @@ def settings_form(city, **changes):
         "publication_time": "18:00",
         "block_months": city.block_months,
         "sharing_signal_threshold": city.sharing_signal_threshold,
+        "priority_mode": city.priority_mode,
+        "general_mode": city.general_mode,
+        "window_close": "09:00",
+        "window_max_groups": city.window_max_groups,
         "reason": "Order of the department",
     }
     data.update(changes)

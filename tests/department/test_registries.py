@@ -4,8 +4,8 @@ import pytest
 
 from indigo.errors import Conflict, NotAllowed, ServiceError
 from tests.factories import DistrictFactory, GroupFactory
-from vacancies.calendar_services import group_save, kindergarten_save
 from vacancies.models import Kindergarten
+from vacancies.registry_services import group_save, kindergarten_save
 from vacancies.services import seat_release
 
 

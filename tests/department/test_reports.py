@@ -12,23 +12,15 @@ from openpyxl import load_workbook
 
 from indigo import clock
 from placement.models import Application, Child, Referral
+from placement.reports.fairness import report_fairness
+from placement.reports.queue import NO_PREFERENCE, report_queue
 from tests.department.conftest import D, local
 from tests.factories import ApplicationFactory, ChildFactory, DistrictFactory, GroupFactory, KindergartenFactory
 from vacancies.models import Kindergarten, Protocol, Seat, SeatEvent
-from vacancies.reports import (
-    DELAY_BUCKETS,
-    FLOW_KINDS,
-    NO_PREFERENCE,
-    Period,
-    report_claim_hours,
-    report_claim_stages,
-    report_csv,
-    report_fairness,
-    report_ownership,
-    report_queue,
-    report_seat_flow,
-    report_xlsx,
-)
+from vacancies.reports import Period, report_csv, report_xlsx
+from vacancies.reports.claims import DELAY_BUCKETS, report_claim_hours, report_claim_stages
+from vacancies.reports.ownership import report_ownership
+from vacancies.reports.seats import FLOW_KINDS, report_seat_flow
 
 PERIOD = Period(D(2024, 6, 1), D(2024, 6, 10))
 

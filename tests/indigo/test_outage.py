@@ -25,7 +25,7 @@ def test_it_answers_503_in_the_users_language_when_the_database_is_gone(db, clie
     def down(**_kwargs):
         raise OperationalError('connection to server at "127.0.0.1", port 5432 failed: Connection refused')
 
-    monkeypatch.setattr(views, "city_default", down)
+    monkeypatch.setattr("vacancies.public_views.city_default", down)  # the home view
     response = client.get(f"/{language}/")
     assert response.status_code == 503
     assert response["Retry-After"] == views.OUTAGE_RETRY_AFTER
@@ -36,7 +36,7 @@ def test_it_answers_503_busy_through_the_api_when_redis_is_gone(db, client, monk
     def down(**_kwargs):
         raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(views, "city_default", down)
+    monkeypatch.setattr("vacancies.public_views.city_default", down)  # the home view
     # The home view stands in for any view; the API's JSON answer is chosen by the path.
     monkeypatch.setattr(views, "_is_api", lambda request: True)
     response = client.get("/en/")
@@ -48,7 +48,7 @@ def test_it_keeps_a_500_for_a_database_error_that_is_a_bug(db, client, monkeypat
     def broken(**_kwargs):
         raise OperationalError("division by zero")
 
-    monkeypatch.setattr(views, "city_default", broken)
+    monkeypatch.setattr("vacancies.public_views.city_default", broken)  # the home view
     response = client.get("/en/")
     assert response.status_code == 500
     assert "Retry-After" not in response

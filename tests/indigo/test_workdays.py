@@ -67,3 +67,18 @@ def test_it_reads_overrides_once_per_year(city, django_assert_num_queries):
     calendar = WorkingCalendar(city)
     with django_assert_num_queries(1):
         calendar.add_working_days(D(2024, 1, 1), 200)
+
+
+def test_issue13_a_caller_may_give_the_overrides_instead_of_vacancies():
+    """indigo imports no app: the overrides come from a loader (vacancies registers the usual one)."""
+    asked = []
+
+    def overrides(city, year):
+        asked.append((city, year))
+        return {D(2024, 6, 4): False, D(2024, 6, 8): True}
+
+    calendar = WorkingCalendar("a city", overrides=overrides)
+    assert calendar.is_working_day(D(2024, 6, 4)) is False
+    assert calendar.is_working_day(D(2024, 6, 8)) is True
+    assert calendar.is_working_day(D(2024, 6, 5)) is True
+    assert asked == [("a city", 2024)]

@@ -13,7 +13,7 @@ from placement.window.bids import bid_place, bid_withdraw, windows_open
 from placement.window.models import Bid
 from tests.placement.conftest import PUBLISHED, RELEASED
 from tests.window.conftest import AFTER_CLOSE, CLOSE, GENERAL_CLOSE, IN_WINDOW, family
-from vacancies.calendar_services import city_settings_update
+from vacancies.city_settings import city_settings_update
 from vacancies.models import ClaimMode, Seat
 from vacancies.protocol import protocol_publish, protocols_catch_up
 from vacancies.services import seat_release
@@ -135,3 +135,25 @@ def test_first_come_claims_of_window_seats_are_refused_during_the_window_R_W_2(c
     with at(AFTER_CLOSE), pytest.raises(ServiceError) as error:
         seat_claim(seat=seat, application=application, by=user)
     assert error.value.code == "window_allocating"
+
+
+@pytest.mark.django_db
+def test_the_demo_city_shows_a_decided_claim_window_R_W_1():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from placement.window.models import WindowAllocation
+    from vacancies.models import CitySettingsChange, ProtocolNotice
+
+    call_command("seed_demo", children=200, kindergartens=6, stdout=StringIO())
+    allocation = WindowAllocation.objects.get()
+    assert allocation.bids >= 2 and allocation.record["bids"]
+    assert ProtocolNotice.objects.filter(kind="window_allocation").count() == 1
+    reasons = set(CitySettingsChange.objects.values_list("reason", flat=True))
+    assert any("claim window" in reason for reason in reasons)
+    # The demo parents' children keep waiting: their cabinets show the claim of the first-come seats.
+    from placement.models import Referral
+
+    assert not Referral.objects.filter(child__representative_links__user__username__in=["parent", "parent2"]).exists()
+    assert Referral.objects.filter(seat__events__data__window=allocation.window.key).count() == allocation.placed

@@ -13,19 +13,19 @@ from indigo import clock
 from indigo.errors import ServiceError
 from indigo.forms import empty_choices_label
 from indigo.inputs import query_int
-from vacancies.calendar_services import (
+from vacancies.models import City, Group, Kindergarten, Seat
+from vacancies.registry_services import (
+    GROUP_FIELDS,
+    KINDERGARTEN_FIELDS,
     group_save,
     kindergarten_save,
 )
-from vacancies.models import City, Group, Kindergarten, Seat
-
-# Registries -------------------------------------------------------------------------------------
 
 
 class KindergartenForm(forms.ModelForm):
     class Meta:
         model = Kindergarten
-        fields = list(Kindergarten.EDITABLE_FIELDS)
+        fields = list(KINDERGARTEN_FIELDS)
         labels = {
             "number": gettext_lazy("Number"),
             "name_kk": gettext_lazy("Name in Kazakh"),
@@ -49,7 +49,7 @@ class KindergartenForm(forms.ModelForm):
 class GroupForm(forms.ModelForm):
     class Meta:
         model = Group
-        fields = ["name", "cohort", "language", "group_type", "capacity", "is_active"]
+        fields = list(GROUP_FIELDS)
         labels = {
             "name": gettext_lazy("Group"),
             "cohort": gettext_lazy("Born in"),

@@ -14,8 +14,6 @@ from indigo.inputs import query_date
 from vacancies.models import City
 from vacancies.reports import MAX_DAYS, REPORTS, Period, report_build, report_csv, report_xlsx
 
-# Reports ----------------------------------------------------------------------------------------
-
 
 @department_page
 def reports_page(request: HttpRequest, city: City) -> HttpResponse:

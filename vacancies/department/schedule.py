@@ -40,9 +40,6 @@ def schedule_year(city: City) -> int:
     return today.year if today <= season_end(city, today.year) else today.year + 1
 
 
-# Summer schedule --------------------------------------------------------------------------------
-
-
 class WindowForm(forms.Form):
     cohort = forms.IntegerField(label=gettext_lazy("Born in"), min_value=2000, max_value=2100)
     priority_start = date_field(label=gettext_lazy("Priority access from"))

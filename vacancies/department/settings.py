@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from accounts.department.access import department_page
 from indigo.errors import ServiceError
 from indigo.forms import empty_choices_label
-from vacancies.calendar_services import (
+from vacancies.city_settings import (
     SETTING_FIELDS,
     SETTING_LABELS,
     city_settings_update,
@@ -19,8 +19,6 @@ from vacancies.calendar_services import (
 )
 from vacancies.department.common import REASON_WIDGET
 from vacancies.models import City, CitySettingsChange, ClaimMode
-
-# City settings ----------------------------------------------------------------------------------
 
 
 class CitySettingsForm(forms.ModelForm):

@@ -25,8 +25,6 @@ from vacancies.calendar_services import (
 from vacancies.department.common import REASON_WIDGET, ReasonForm, year_param
 from vacancies.models import CalendarOverride, City
 
-# Working-day calendar ---------------------------------------------------------------------------
-
 
 class OverrideForm(forms.Form):
     day = date_field(label=gettext_lazy("Day"))

@@ -2,8 +2,8 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand
 
-from indigo.management_helpers import cities_named
 from placement.wait_backtest import wait_backtest_run
+from vacancies.management.cities import cities_named
 
 
 class Command(BaseCommand):

@@ -1,8 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from indigo import clock
-from indigo.management_helpers import cities_named, parse_moment
+from indigo.management_helpers import parse_moment
 from placement.day_close import days_close
+from vacancies.management.cities import cities_named
 
 
 class Command(BaseCommand):

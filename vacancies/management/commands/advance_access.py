@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from indigo import clock
-from indigo.management_helpers import cities_named, parse_moment
+from indigo.management_helpers import parse_moment
+from vacancies.management.cities import cities_named
 from vacancies.services import access_moves_record
 
 

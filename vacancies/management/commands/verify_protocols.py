@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from indigo.management_helpers import cities_named
+from vacancies.management.cities import cities_named
 from vacancies.protocol import protocols_verify
 
 

@@ -11,7 +11,7 @@ from indigo.errors import ServiceError
 from indigo.forms import date_parse
 from indigo.inputs import query_int_list
 from placement.models import Application
-from placement.selectors import child_ids_of
+from placement.scoping import child_ids_of
 from placement.services.wait_alerts import wait_alert_set
 
 

@@ -1,13 +1,11 @@
-"""The department's report of the expected wait's backtest (issue 16), in the pattern of
-vacancies/reports.py; placement registers it there when the app is ready (vacancies does not import
-placement: DESIGN §4)."""
+"""The department's report of the expected wait's backtest (issue 16), listed by placement/reports."""
 
 from django.utils.translation import gettext_lazy as _
 
 from indigo import clock
 from placement.wait_backtest import wait_backtest_latest
 from vacancies.models import City
-from vacancies.reports import Chart, Report, ReportKind
+from vacancies.reports import Chart, Report
 
 
 def report_wait_backtest(*, city: City) -> Report:
@@ -60,18 +58,3 @@ def report_wait_backtest(*, city: City) -> Report:
         )
     ]
     return Report(slug="wait", columns=columns, rows=rows, chart=chart, summary=summary, notes=notes)
-
-
-WAIT_REPORT = ReportKind(
-    "wait",
-    _("Expected wait: how good it was"),
-    _("The expected wait replayed on past days and compared with when each child was placed."),
-    lambda city, period: report_wait_backtest(city=city),
-    uses_period=False,
-)
-
-
-def wait_report_register() -> None:
-    from vacancies.reports import REPORTS
-
-    REPORTS.setdefault(WAIT_REPORT.slug, WAIT_REPORT)

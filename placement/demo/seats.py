@@ -19,7 +19,7 @@ DEMO_WITHDRAW_REASON = "repairs"
 
 def demo_seats_load(*, city: City, rng: random.Random, groups_per_batch: int = 12, after: dt.date | None = None) -> int:
     """Release and publish demo seats once; a city that already has protocols (after `after`, the end
-    of the simulated history of indigo/demo_history.py) is left as it is."""
+    of the simulated history of placement/demo/history.py) is left as it is."""
     protocols = Protocol.objects.filter(city=city)
     if (protocols.filter(day__gt=after) if after else protocols).exists():
         return 0
@@ -59,5 +59,9 @@ def demo_seats_load(*, city: City, rng: random.Random, groups_per_batch: int = 1
             day_close(city=city, cutoff=clock.at_local(day, city.publication_time))
             withdrawn = seats[0]
             seat_withdraw(seat=withdrawn, reason=DEMO_WITHDRAW_REASON, at=moment + dt.timedelta(days=1))
+    # A claim window two days ago (R-W), so a new user sees one decided, with its reasons and its record.
+    from placement.window.demo import demo_window_load
+
+    demo_window_load(city=city, rng=rng, day=today - dt.timedelta(days=2), avoid=favoured)
     days_close(city=city, until=clock.now())
     return released

@@ -1,8 +1,8 @@
-"""API views about the signed-in account and the children it may see (R-A-1, R-A-2).
-
-They show how the scoping is applied: lists start from accounts.scoping's querysets (through
-ScopedQuerysetMixin), so an id that belongs to someone else answers 404, never the data.
-"""
+"""API views about the signed-in account (/api/v1/me/), the children the caller may see and the links
+that let a parent act for one (R-A-1, R-A-2), at /api/v1/children/. The account's children are
+placement's, so these live here rather than in accounts. They show how the scoping is applied: lists start from
+accounts.scoping's querysets (through ScopedQuerysetMixin), so an id that belongs to someone else
+answers 404, never the data."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
@@ -13,11 +13,11 @@ from rest_framework.views import APIView
 from accounts.models import RepresentativeLink, User
 from accounts.permissions import IsParent, ScopedQuerysetMixin
 from accounts.ratelimit import rate_limited
-from accounts.scoping import applications_visible_to, children_of
-from accounts.services.links import representative_link
 from indigo.digits import DigitsSerializerField
 from indigo.inputs import DateSerializerField
 from placement.models import Application, Child
+from placement.scoping import applications_visible_to, children_of
+from placement.services.links import representative_link
 
 
 class ChildApplicationOutput(serializers.ModelSerializer):

@@ -43,7 +43,7 @@ DEMO_USERNAMES = ("parent", "parent2")
 
 def demo_history_load(*, city: City, rng: random.Random, months: int, until: dt.date | None = None) -> dt.date | None:
     """Simulate `months` of history ending `until` (default 13 days ago, just before the recent activity
-    of indigo/demo_seats.py); only on a city with no protocol yet. Returns the last day simulated."""
+    of placement/demo/seats.py); only on a city with no protocol yet. Returns the last day simulated."""
     if months <= 0 or Protocol.objects.filter(city=city).exists():
         return None
     until = until or clock.local_today() - dt.timedelta(days=13)

@@ -7,9 +7,17 @@ import re
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
-from indigo import demo_city
-from indigo.demo_history import demo_history_load
-from indigo.demo_seats import demo_seats_load
+from placement.demo.city import DemoCitySummary, demo_city_load
+from placement.demo.common import (
+    DEFAULT_CHILDREN,
+    DEFAULT_KINDERGARTENS,
+    DEFAULT_SEED,
+    MAX_CHILDREN,
+    MAX_KINDERGARTENS,
+    SCHEDULE_YEAR,
+)
+from placement.demo.history import demo_history_load
+from placement.demo.seats import demo_seats_load
 
 DEFAULT_PASSWORD = "indigo-demo"  # noqa: S105 - the published demo password, overridable by DEMO_PASSWORD
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
@@ -32,10 +40,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         # Values are checked in handle() so a bad one ends in a one-line CommandError, not argparse's usage dump.
-        parser.add_argument("--seed", default=demo_city.DEFAULT_SEED, help="Random seed (default %(default)s).")
+        parser.add_argument("--seed", default=DEFAULT_SEED, help="Random seed (default %(default)s).")
         parser.add_argument(
             "--children",
-            default=demo_city.DEFAULT_CHILDREN,
+            default=DEFAULT_CHILDREN,
             help="Applications in the queue (default %(default)s, at least 0).",
         )
         parser.add_argument(
@@ -46,14 +54,14 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--kindergartens",
-            default=demo_city.DEFAULT_KINDERGARTENS,
-            help=f"Kindergartens (default %(default)s, 1 to {demo_city.MAX_KINDERGARTENS}).",
+            default=DEFAULT_KINDERGARTENS,
+            help=f"Kindergartens (default %(default)s, 1 to {MAX_KINDERGARTENS}).",
         )
 
     def handle(self, *args, **options):
         seed = _whole_number("seed", options["seed"])
-        children = _whole_number("children", options["children"], (0, demo_city.MAX_CHILDREN))
-        kindergartens = _whole_number("kindergartens", options["kindergartens"], (1, demo_city.MAX_KINDERGARTENS))
+        children = _whole_number("children", options["children"], (0, MAX_CHILDREN))
+        kindergartens = _whole_number("kindergartens", options["kindergartens"], (1, MAX_KINDERGARTENS))
         history_months = _whole_number("history-months", options["history_months"], (0, 60))
         password = os.environ.get("DEMO_PASSWORD", DEFAULT_PASSWORD)
         if not password:
@@ -61,9 +69,7 @@ class Command(BaseCommand):
 
         # The operator reads English; names of places then come out in their English spelling.
         with translation.override("en"):
-            summary = demo_city.demo_city_load(
-                seed=seed, children=children, kindergartens=kindergartens, password=password
-            )
+            summary = demo_city_load(seed=seed, children=children, kindergartens=kindergartens, password=password)
             self._report(summary, seed=seed, password_shown=_password_shown(password))
             history_end = demo_history_load(city=summary.city, rng=random.Random(seed), months=history_months)
             if history_end:
@@ -72,13 +78,13 @@ class Command(BaseCommand):
             if released:
                 self.stdout.write(f"Released {released} demo seats and published the protocols up to today.")
 
-    def _report(self, summary: demo_city.DemoCitySummary, *, seed: int, password_shown: str) -> None:
+    def _report(self, summary: DemoCitySummary, *, seed: int, password_shown: str) -> None:
         self.stdout.write(
             f"{summary.city} ({summary.city.code}), seed {seed}: {summary.districts} districts, "
             f"{summary.kindergartens:,} kindergartens, {summary.groups:,} groups with {summary.places:,} places "
             f"({summary.taken:,} taken, {summary.places - summary.taken:,} free), "
             f"{summary.applications:,} applications ({summary.privileged:,} with a privilege), "
-            f"{summary.summer_windows} summer windows for {demo_city.SCHEDULE_YEAR} "
+            f"{summary.summer_windows} summer windows for {SCHEDULE_YEAR} "
             f"with {summary.summer_changes} kindergarten changes."
         )
         if summary.added_total:

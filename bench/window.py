@@ -1,0 +1,484 @@
+"""The window rush (R-W) over HTTP: 20,000 parents put their lists in a claim window's first minute,
+then the queue decides at the close.
+
+    .venv/bin/python -m bench.window [--parents 20000] [--seats 6000]
+
+The rush's market (bench/rush.py, general access: every child may bid) is opened in window mode: its
+6,000 seats carry a close an hour ahead, and each parent lists 1–5 of its 240 groups,
+popular ones more often (a Zipf-like pull, so groups run out and the order matters). The same server is
+measured first on /healthz and on GET /api/v1/me/ (the signed-in floor), then every parent PUTs its
+list once at the same concurrency.
+
+Then, with the server stopped, the allocation job (placement/window) runs after the close on three
+copies of the database holding 10 %, 30 % and 100 % of the bids, timed and with its SQL counted. On
+the full one the window's public record is read back as anyone downloads it, the allocation is
+recomputed from it alone (serial dictatorship in the published ranks, written here afresh), and the
+result and its justified envy (placement/envy.py) are compared.
+"""
+
+import argparse
+import dataclasses
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import front
+from bench.common import (
+    PYTHON,
+    ROOT,
+    Verdicts,
+    bench_env,
+    city_template,
+    clone_database,
+    django_setup,
+    drop_database,
+    log,
+)
+from bench.rush import loadgen, server_config, sql_checks, summarize
+
+WORK_DATABASE = "indigo_bench_window"
+P99_TARGET_MS = 300.0
+RATIO_TARGET = 0.8
+ALLOCATION_TARGET_S = 5.0
+SHARES = (0.1, 0.3, 1.0)
+MAX_LIST = 5
+CLOSE_MINUTES = 60
+
+
+# --- set-up, in a Django process on the work database ------------------------------------------------
+
+
+def window_setup(*, parents: int, seats: int, seed: int) -> dict:
+    """The rush's general-access market turned into a claim window closing CLOSE_MINUTES from now,
+    and each parent's list of 1–5 groups."""
+    import datetime as dt
+
+    from bench.rush import market_setup
+    from indigo import clock
+    from vacancies.models import City, ClaimMode, Seat
+
+    plan = market_setup(mode="general", parents=parents, seats=seats, seed=seed)
+    close = clock.now() + dt.timedelta(minutes=CLOSE_MINUTES)
+    City.objects.filter(slug="almaty").update(general_mode=ClaimMode.WINDOW)
+    # As publication would have stamped them had the city been in window mode then (R-W-1, R-W-2).
+    Seat.objects.filter(pk__in=plan["seats"]).update(general_window_until=close)
+    _chain_to_yesterday(City.objects.get(slug="almaty"))
+    groups = sorted(set(Seat.objects.filter(pk__in=plan["seats"]).values_list("group_id", flat=True)))
+    rng = random.Random(f"indigo-bench-window/{seed}")
+    weights = [1 / (index + 1) ** 0.8 for index in range(len(groups))]
+    for parent in plan["parents"]:
+        wanted = rng.randint(1, min(MAX_LIST, len(groups)))
+        listed: list[int] = []
+        while len(listed) < wanted:
+            group = rng.choices(groups, weights)[0]
+            if group not in listed:
+                listed.append(group)
+        parent["groups"] = listed
+    return {**plan, "groups": groups, "close": close.isoformat()}
+
+
+def bids_fill(*, lists_path: str, close: str) -> int:
+    """Write straight into the database the lists of the parents whose bid was not accepted over HTTP
+    in time (as bench/sessions.py writes sessions), so the allocation is measured on every parent's
+    bid whatever the bid path's speed; returns how many. The run prints the number."""
+    import datetime as dt
+    import uuid
+
+    from indigo import clock
+    from placement.models import Application
+    from placement.window.models import Bid, ClaimWindow
+    from vacancies.models import City, Seat
+
+    lists = json.loads(Path(lists_path).read_text())
+    city = City.objects.get(slug="almaty")
+    seat = Seat.objects.filter(pk=lists["seat"]).select_related("group").get()
+    window, _ = ClaimWindow.objects.get_or_create(
+        city=city,
+        cohort=seat.group.cohort,
+        language=seat.group.language,
+        group_type=seat.group.group_type,
+        stage=ClaimWindow.Stage.GENERAL,
+        opens_at=seat.general_from,
+        closes_at=dt.datetime.fromisoformat(close),
+    )
+    have = set(Bid.objects.filter(window=window).values_list("application_id", flat=True))
+    wanted = {int(application): groups for application, groups in lists["groups"].items()}
+    parents = dict(Application.objects.filter(pk__in=list(wanted)).values_list("pk", "filed_by_id"))
+    now = clock.now()
+    rows = [
+        Bid(
+            window=window,
+            application_id=application,
+            batch=uuid.uuid4(),
+            groups=groups,
+            placed_by_id=parents[application],
+            created_at=now,
+            updated_at=now,
+        )
+        for application, groups in wanted.items()
+        if application not in have
+    ]
+    Bid.objects.bulk_create(rows, batch_size=5000)
+    return len(rows)
+
+
+def _chain_to_yesterday(city) -> None:
+    """The generated city's protocol chain ends on the day it was generated, which may be long ago; the
+    record is read from the protocol after the close, so a link at the last cutoff before now stands
+    for the days between (as citygen's own genesis link does), lest the run publish every one of them."""
+    import datetime as dt
+    import hashlib
+
+    from indigo import clock
+    from vacancies.models import Protocol
+
+    now = clock.now()
+    cutoff = clock.at_local(clock.local_date(now), city.publication_time)
+    if cutoff > now - dt.timedelta(minutes=2):
+        cutoff = clock.at_local(clock.local_date(now) - dt.timedelta(days=1), city.publication_time)
+    last = Protocol.objects.filter(city=city).order_by("-cutoff").first()
+    if last is not None and last.cutoff >= cutoff:
+        return
+    Protocol.objects.create(
+        city=city,
+        day=clock.local_date(cutoff),
+        cutoff=cutoff,
+        previous_cutoff=last.cutoff if last else None,
+        published_at=cutoff + dt.timedelta(seconds=40),
+        entry_count=0,
+        sha256=hashlib.sha256(b"indigo-bench window link").hexdigest(),
+        previous_sha256=last.sha256 if last else "",
+    )
+
+
+# --- the allocation, in a Django process on one copy --------------------------------------------------
+
+
+def allocate(*, share: float, seed: int, close: str, record_path: str | None) -> dict:
+    """Keep `share` of the bids, run the allocation after the close; its time and SQL statements."""
+    import datetime as dt
+
+    import time_machine
+    from django.db import connection
+
+    from placement.window.allocation import window_allocate
+    from placement.window.models import Bid, ClaimWindow
+
+    [window] = ClaimWindow.objects.select_related("city")
+    bids = list(Bid.objects.filter(window=window).values_list("application_id", flat=True))
+    if share < 1:
+        rng = random.Random(f"indigo-bench-window-share/{seed}/{share}")
+        keep = set(rng.sample(bids, round(len(bids) * share)))
+        Bid.objects.filter(window=window).exclude(application_id__in=keep).delete()
+        bids = list(keep)
+    counted = {"queries": 0}
+
+    def count(execute, sql, params, many, context):
+        counted["queries"] += 1
+        return execute(sql, params, many, context)
+
+    after_close = dt.datetime.fromisoformat(close) + dt.timedelta(seconds=1)
+    with time_machine.travel(after_close, tick=True), connection.execute_wrapper(count):
+        started = time.perf_counter()
+        allocation = window_allocate(window=window)
+        seconds = time.perf_counter() - started
+    result = {"share": share, "bids": len(bids), "placed": allocation.placed, "seconds": seconds, **counted}
+    if record_path:
+        record = public_record(window, allocation.ran_at)
+        Path(record_path).write_text(json.dumps(record))
+        result["check"] = check_record(record)
+    return result
+
+
+def public_record(window, ran_at) -> dict:
+    """The window's record as anyone downloads it (R-W-5): the next protocol is published at its cutoff
+    and its JSON document fetched from the public API, where the record is one entry of the chain."""
+    import datetime as dt
+
+    import time_machine
+    from django.test import Client
+
+    from indigo import clock
+    from placement.window.record import NOTICE_KIND
+    from vacancies.protocol import protocols_catch_up
+
+    city = window.city
+    cutoff = clock.at_local(clock.local_date(ran_at), city.publication_time)
+    if cutoff <= ran_at:
+        cutoff = clock.at_local(clock.local_date(ran_at) + dt.timedelta(days=1), city.publication_time)
+    with time_machine.travel(cutoff + dt.timedelta(minutes=1), tick=True):
+        protocols = protocols_catch_up(city=city, until=cutoff)
+    client = Client(HTTP_HOST="127.0.0.1")
+    for protocol in reversed(protocols):
+        document = client.get(f"/api/v1/protocols/{protocol.pk}/", HTTP_ACCEPT="application/json").json()
+        for entry in document["entries"]:
+            if entry["kind"] == NOTICE_KIND and entry["payload"].get("window") == window.key:
+                return entry["payload"]
+    raise SystemExit(f"window {window.key}: its record is in none of the {len(protocols)} protocols published")
+
+
+# --- the independent recomputation ---------------------------------------------------------------------
+
+
+def recompute(record: dict) -> dict[str, int | None]:
+    """Serial dictatorship from the published record alone: family (its references joined) → group.
+
+    Families by published rank; one that could not take a seat at the close (not eligible, no rank,
+    beyond the priority turn) gets nothing; the others the first listed group with a seat left for each
+    of their children (twins: two of one group, or none)."""
+    left = {group["id"]: group["seats"] for group in record["groups"]}
+    limit = record.get("turn_limit")
+    given: dict[str, int | None] = {}
+    ranked = sorted(record["bids"], key=lambda bid: (bid["rank"] is None, bid["rank"] or 0, bid["applications"]))
+    for bid in ranked:
+        family, need = ",".join(bid["applications"]), len(bid["applications"])
+        given[family] = None
+        if not bid["eligible"] or bid["rank"] is None or (limit is not None and bid["rank"] > limit):
+            continue
+        choice = next((group for group in bid["groups"] if left.get(group, 0) >= need), None)
+        if choice is not None:
+            left[choice] -= need
+            given[family] = choice
+    return given
+
+
+def check_record(record: dict) -> dict:
+    """The published result against the recomputation, and its justified envy (placement/envy.py)."""
+    from placement.envy import record_envy
+
+    published = {",".join(bid["applications"]): bid["result"] for bid in record["bids"]}
+    mine = recompute(record)
+    differences = sorted(
+        family for family in mine.keys() | published.keys() if mine.get(family) != published.get(family)
+    )
+    placed = sum(len(bid["applications"]) for bid in record["bids"] if bid["result"] is not None)
+    return {
+        "bids": len(record["bids"]),
+        "placed": placed,
+        "differences": differences,
+        "envy": dataclasses.asdict(record_envy(record)),
+    }
+
+
+# --- the run ------------------------------------------------------------------------------------------
+
+
+def run_django(*args: str, database: str, timeout: float = 900) -> None:
+    subprocess.run(
+        [PYTHON, "-m", "bench.window", *args, "--database", database],
+        cwd=ROOT,
+        env=bench_env(database),
+        check=True,
+        timeout=timeout,
+    )
+
+
+def measure(args, template: str) -> bool:
+    log(f"== window rush: {args.parents:,} parents, {args.seats:,} seats, concurrency {args.concurrency} ==")
+    database = args.database
+    clone_database(template, database)
+    with tempfile.TemporaryDirectory(prefix="indigo-bench-") as folder:
+        plan_path = Path(folder, "plan.json")
+        run_django(
+            "--setup",
+            "--parents",
+            str(args.parents),
+            "--seats",
+            str(args.seats),
+            "--seed",
+            str(args.seed),
+            "--out",
+            str(plan_path),
+            database=database,
+        )
+        plan = json.loads(plan_path.read_text())
+    config = server_config(args.port)
+    load_before = os.getloadavg()
+    with front.serve(database, config, args) as server:
+        base = {"port": args.port, "concurrency": args.concurrency, "timeout": 30.0, "forwarded": args.front}
+        warm = 20 if args.invariants_only else 300
+        cookie = {"Cookie": plan["parents"][0]["cookie"]}
+        loadgen("fixed", {**base, "path": "/healthz", "requests": warm}, 120)
+        loadgen("fixed", {**base, "path": "/api/v1/me/children/", "headers": cookie, "requests": warm}, 120)
+        trivial = summarize(loadgen("fixed", {**base, "path": "/healthz", "requests": args.healthz_requests}, 300))
+        log(f"/healthz: {trivial['rate']:.0f} requests/s, p99 {trivial['p99']:.1f} ms")
+        me = {**base, "path": "/api/v1/me/", "headers": cookie, "requests": max(warm, args.healthz_requests // 4)}
+        signed_in = summarize(loadgen("fixed", me, 300))
+        log(f"/api/v1/me/: {signed_in['rate']:.0f} requests/s, p99 {signed_in['p99']:.1f} ms")
+        cpu = server.cpu_seconds()
+        started = time.monotonic()
+        result = loadgen("bids", {**base, **plan, "seed": args.seed, "max_seconds": args.max_seconds}, 1800)
+        log(f"bidding done in {time.monotonic() - started:.1f} s")
+        bid_cpu = server.cpu_seconds() - cpu
+    load_after = os.getloadavg()
+    bids = summarize(result)
+    bids["cpu_ms"] = bid_cpu * 1000 / max(bids["requests"], 1)
+    floor_ratio = bids["rate"] / signed_in["rate"] if signed_in["rate"] else 0.0
+
+    print(f"\n== window rush results ({front.describe(config, args)}) ==")
+    print(f"machine: {os.cpu_count()} cores; load average before {load_before[0]:.2f}, after {load_after[0]:.2f}")
+    print(f"parents {args.parents:,}, seats {args.seats:,} in {len(plan['groups'])} groups, lists of 1–{MAX_LIST}")
+    print(f"bid requests          {bids['requests']:,} in {result['seconds']:.1f} s = {bids['rate']:.1f} bids/s")
+    print(f"bids accepted (200)   {len(result['placed']):,}; parents not started in time {result['not_sent']:,}")
+    p50, p95, p99, top = bids["p50"], bids["p95"], bids["p99"], bids["max"]
+    print(f"bid latency ms        p50 {p50:.1f}  p95 {p95:.1f}  p99 {p99:.1f}  max {top:.1f}")
+    print(f"statuses              {dict(sorted(bids['statuses'].items()))}   5xx {bids['errors_5xx']}")
+    print(f"answers by code       {result['codes']}")
+    print(f"/healthz (SELECT 1)   {trivial['rate']:.1f}/s, p99 {trivial['p99']:.1f} ms")
+    print(f"signed-in floor       GET /api/v1/me/ {signed_in['rate']:.1f}/s, p99 {signed_in['p99']:.1f} ms")
+    print(f"ratio bids/floor      {floor_ratio:.2f}   (bids/healthz {bids['rate'] / max(trivial['rate'], 1e-9):.2f})")
+    print(f"server CPU per bid    {bids['cpu_ms']:.2f} ms")
+    filled = 0
+    if args.fill_bids:
+        with tempfile.TemporaryDirectory(prefix="indigo-bench-") as folder:
+            lists = {"seat": plan["seats"][0], "groups": {p["application"]: p["groups"] for p in plan["parents"]}}
+            Path(folder, "lists.json").write_text(json.dumps(lists))
+            out = Path(folder, "filled.json")
+            run_django(
+                "--fill",
+                str(Path(folder, "lists.json")),
+                "--close",
+                plan["close"],
+                "--out",
+                str(out),
+                database=database,
+            )
+            filled = json.loads(out.read_text())
+        log(f"{filled:,} bids not accepted over HTTP in time written straight into the database")
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="indigo-bench-") as folder:
+        for share in SHARES:
+            copy = f"{database}_{round(share * 100)}"
+            clone_database(database, copy)
+            out, record_path = Path(folder, f"alloc-{share}.json"), Path(folder, "record.json")
+            extra = ["--record", str(record_path)] if share == 1.0 else []
+            run_django(
+                "--allocate",
+                str(share),
+                "--seed",
+                str(args.seed),
+                "--close",
+                plan["close"],
+                "--out",
+                str(out),
+                *extra,
+                database=copy,
+            )
+            runs.append(json.loads(out.read_text()))
+            if share == 1.0:
+                checks = sql_checks(copy, plan, [])
+            drop_database(copy)
+            log(f"allocation of {share:.0%}: {runs[-1]}")
+    checked = runs[-1]["check"]
+    for run in runs:
+        print(
+            f"allocation {run['share']:>4.0%}      {run['bids']:,} bids → {run['placed']:,} seats in "
+            f"{run['seconds']:.2f} s, {run['queries']} SQL statements"
+        )
+    print(
+        f"recomputation         {checked['bids']:,} published bids, {len(checked['differences'])} differences "
+        f"{checked['differences'][:5]}, justified envy {checked['envy']}"
+    )
+
+    verdicts = Verdicts()
+    server_errors = bids["errors_5xx"] - bids["statuses"].get(503, 0)
+    verdicts.check(
+        "no server error, no request unanswered",
+        server_errors == 0 and bids["no_answer"] == 0,
+        f"{server_errors} 5xx other than 503, {bids['no_answer']} unanswered",
+    )
+    full = runs[-1]
+    verdicts.check(
+        "every accepted bid allocated once",
+        full["bids"] == len(result["placed"]) + filled == checked["bids"],
+        f"{len(result['placed'])} accepted + {filled} written directly, {full['bids']} in the database, "
+        f"{checked['bids']} published",
+    )
+    verdicts.check(
+        "zero double bookings",
+        checks["double_seats"] == 0 and checks["double_children"] == 0,
+        f"{checks['double_seats']} seats, {checks['double_children']} children",
+    )
+    verdicts.check(
+        "every seat given has its one referral",
+        checks["placed"] == full["placed"] == checked["placed"],
+        f"{checks['placed']} seats with one referral, {full['placed']} allocated, {checked['placed']} published",
+    )
+    verdicts.check("0 differences on recomputation", not checked["differences"], f"{len(checked['differences'])}")
+    envy = checked["envy"]
+    verdicts.check(
+        "0 justified envy",
+        envy["seats_over"] == 0 and envy["passed_over"] == 0,
+        f"{envy['seats_over']} seats over a better-ranked child, {envy['passed_over']} children passed over",
+    )
+    if not args.invariants_only:
+        # A target, not an invariant: CI's tiny run prints the counts (docs/performance.md).
+        verdicts.check(
+            "query count does not grow with the bids",
+            full["queries"] <= runs[0]["queries"] + 2,
+            " → ".join(str(run["queries"]) for run in runs),
+        )
+        verdicts.check("every parent's bid sent", result["not_sent"] == 0, f"{result['not_sent']} left")
+        verdicts.check("zero 5xx", bids["errors_5xx"] == 0, f"{bids['errors_5xx']} (503 refusals included)")
+        verdicts.check("bid p99 < 300 ms", bids["p99"] < P99_TARGET_MS, f"{bids['p99']:.0f} ms")
+        verdicts.check(
+            f"bids/s ≥ {RATIO_TARGET} × signed-in floor",
+            floor_ratio >= RATIO_TARGET,
+            f"{bids['rate']:.0f} / {signed_in['rate']:.0f} = {floor_ratio:.2f}",
+        )
+        verdicts.check(
+            "allocation of the whole window < 5 s", full["seconds"] < ALLOCATION_TARGET_S, f"{full['seconds']:.2f} s"
+        )
+    verdicts.print("window rush")
+    return verdicts.passed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--parents", type=int, default=20000)
+    parser.add_argument("--seats", type=int, default=6000)
+    parser.add_argument("--scale", type=float, default=1.0, help="size of the city around the window's market")
+    parser.add_argument("--concurrency", type=int, default=12, help="requests in flight at once")
+    parser.add_argument("--healthz-requests", type=int, default=20000)
+    parser.add_argument("--max-seconds", type=float, default=1500)
+    parser.add_argument("--port", type=int, default=8707)
+    parser.add_argument("--seed", type=int, default=1)
+    front.add_arguments(parser)
+    parser.add_argument("--invariants-only", action="store_true", help="check correctness, not timings (CI)")
+    parser.add_argument("--database", default=WORK_DATABASE, help="the work database (a copy of the city)")
+    parser.add_argument("--setup", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--allocate", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--close", help=argparse.SUPPRESS)
+    parser.add_argument("--record", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--fill", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--fill-bids",
+        action="store_true",
+        help="after the HTTP phase, write the bids not accepted in time straight into the database, so the "
+        "allocation is measured on every parent's bid",
+    )
+    args = parser.parse_args(argv)
+    if args.setup or args.allocate or args.fill:
+        django_setup(args.database)
+        if args.fill:
+            out = bids_fill(lists_path=args.fill, close=args.close)
+        elif args.setup:
+            out = window_setup(parents=args.parents, seats=args.seats, seed=args.seed)
+        else:
+            out = allocate(share=args.allocate, seed=args.seed, close=args.close, record_path=args.record)
+        Path(args.out).write_text(json.dumps(out))
+        return 0
+    return 0 if measure(args, city_template(args.scale)) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
