@@ -9,6 +9,13 @@ def referral_issued_notify(referral_id: int) -> None:
     notify_referral_issued.delay(referral_id)
 
 
+def referrals_issued_notify(referral_ids: list[int]) -> None:
+    """Many referrals issued at once (a claim window's allocation): one task for all of them."""
+    from placement.tasks import notify_referrals_issued
+
+    notify_referrals_issued.delay(referral_ids)
+
+
 def referrals_expired_notify(referral_ids: list[int]) -> None:
     from placement.tasks import notify_referral_expired
 

@@ -50,7 +50,18 @@ def _send_once(referral: Referral, kind: str, render) -> int:
 @shared_task(name="placement.tasks.notify_referral_issued")
 def notify_referral_issued(referral_id: int) -> int:
     referral = Referral.objects.select_related("seat__group__kindergarten", "child").get(pk=referral_id)
+    return _referral_issued_send(referral)
 
+
+@shared_task(name="placement.tasks.notify_referrals_issued")
+def notify_referrals_issued(referral_ids: list[int]) -> int:
+    """The referral notices of a claim window's allocation, one task for all: each sent once (a retry
+    after a failure half-way sends only what was not sent, as _send_once records each)."""
+    referrals = Referral.objects.select_related("seat__group__kindergarten", "child").filter(pk__in=referral_ids)
+    return sum(_referral_issued_send(referral) for referral in referrals.order_by("pk"))
+
+
+def _referral_issued_send(referral: Referral) -> int:
     def render() -> str:
         return _("Indigo: referral %(number)s for %(child)s to %(kindergarten)s. Enrol by %(until)s.") % {
             "number": referral.number,

@@ -16,15 +16,45 @@ from django.db import connection
 from vacancies.models import Seat, SeatEvent
 
 
+@dataclasses.dataclass(frozen=True)
+class SeatClaim:
+    """A (locked) seat a referral took: who claimed it, and what its event records."""
+
+    seat: Seat
+    by: object
+    data: dict
+
+
+def seats_mark_claimed(*, claims: list[SeatClaim], at: dt.datetime) -> list[SeatEvent]:
+    """Referrals took these (locked) seats at `at` (R-S-7): one UPDATE and one INSERT of the events,
+    however many seats, so a claim window's allocation costs what one claim costs. The UPDATE is
+    written out: the claim is the hot path, and compiling it through the ORM cost more than running
+    it (docs/performance.md)."""
+    if not claims:
+        return []
+    seat_ids = [claim.seat.pk for claim in claims]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE vacancies_seat SET state = %s, claimed_at = %s WHERE id = ANY(%s)",
+                [Seat.State.CLAIMED, at, seat_ids],
+            )
+    else:
+        Seat.objects.filter(pk__in=seat_ids).update(state=Seat.State.CLAIMED, claimed_at=at)
+    for claim in claims:
+        claim.seat.state, claim.seat.claimed_at = Seat.State.CLAIMED, at
+    return SeatEvent.objects.bulk_create(
+        [
+            SeatEvent(seat=claim.seat, kind=SeatEvent.Kind.CLAIMED, at=at, actor=claim.by, data=claim.data)
+            for claim in claims
+        ]
+    )
+
+
 def seat_mark_claimed(*, seat: Seat, at: dt.datetime, by, data: dict) -> SeatEvent:
-    """A referral took the (locked) seat (R-S-7). The UPDATE is written out: the claim is the hot
-    path, and compiling it through the ORM cost more than running it (docs/performance.md)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE vacancies_seat SET state = %s, claimed_at = %s WHERE id = %s", [Seat.State.CLAIMED, at, seat.pk]
-        )
-    seat.state, seat.claimed_at = Seat.State.CLAIMED, at
-    return SeatEvent.objects.create(seat=seat, kind=SeatEvent.Kind.CLAIMED, at=at, actor=by, data=data)
+    """A referral took the (locked) seat (R-S-7)."""
+    [event] = seats_mark_claimed(claims=[SeatClaim(seat=seat, by=by, data=data)], at=at)
+    return event
 
 
 def seat_mark_occupied(*, seat_id: int, at: dt.datetime, by, data: dict) -> None:

@@ -53,7 +53,7 @@ from placement.services.referrals import referral_public_facts
 from vacancies.access import Stage
 from vacancies.locking import protocol_write_lock_sql
 from vacancies.models import City, Group, Kindergarten, Seat
-from vacancies.seat_states import seat_mark_claimed
+from vacancies.seat_states import SeatClaim, seats_mark_claimed
 
 # Per parent: enough to try seat after seat in a rush, too few for a script hammering the portal.
 CLAIM_RATE = "20/m"
@@ -337,59 +337,88 @@ def _referral_number(city, at: dt.datetime, pk: int) -> str:
 def _issue(
     pairs, locked: dict[int, Seat], *, by, at: dt.datetime, serialised: set[Market], window: dict | None = None
 ) -> list[Referral]:
-    """Write the referrals, mark the seats claimed, record the events. `window` is given by a claim
-    window's allocation (placement/window/allocation.py), which judged each child's turn at the close:
+    """Write one claim's referrals (twins: two, one batch), mark the seats claimed, record the events."""
+    return referrals_issue([(pairs, by)], locked, at=at, serialised=serialised, window=window)
+
+
+def referrals_issue(
+    claims: list[tuple[list, object]],
+    locked: dict[int, Seat],
+    *,
+    at: dt.datetime,
+    serialised: set[Market],
+    window: dict | None = None,
+) -> list[Referral]:
+    """Write the referrals of these claims, each a list of (seat, application) pairs and its claimant,
+    mark the seats claimed and record the events: one INSERT of the referrals, one UPDATE of the seats
+    and one INSERT of the events, however many claims. `window` is given by a claim window's
+    allocation (placement/window/allocation.py), which judged each child's turn at the close:
     {"key": the window, "ranks": application id → rank at the close}."""
-    batch = uuid.uuid4() if len(pairs) > 1 else None
-    issued = []
-    for seat, application in pairs:
-        # The checks below judge the seat as the lock found it, not as it was read before.
-        current = locked[seat.pk]
-        seat.state, seat.published_at = current.state, current.published_at
-        seat.priority_from, seat.general_from = current.priority_from, current.general_from
-        seat.priority_window_until = current.priority_window_until
-        seat.general_window_until = current.general_window_until
-        # The window's own allocation gives its seats; every other claim waits for it (R-W-2).
-        stage = seat_open_check(seat, at) if window is None else seat_stage_check(seat, at)
-        position = None
-        if window is not None:
-            position = window["ranks"][application.pk]
-        elif stage == Stage.PRIORITY:
-            if connection.vendor == "postgresql" and Market.of(application) not in serialised:
-                # Read in general access a moment ago and in priority access now (the seat was taken,
-                # returned and published again meanwhile): its market is not locked, so try again.
-                raise _busy()
-            position = turn_check(priority_turn(application=application, at=at))
-        city = application.city
-        next_id = getattr(current, "next_referral_id", None)
-        referral = Referral.objects.create(
-            pk=next_id,
-            number=_referral_number(city, at, next_id) if next_id else uuid.uuid4().hex[:24],
-            seat=seat,
-            application=application,
-            child=application.child,
-            batch=batch,
-            issued_at=at,
-            issued_to=by,
-            valid_until=_valid_until(at, city),
-        )
-        if not next_id:
-            referral.number = _referral_number(city, at, referral.pk)
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "UPDATE placement_referral SET number = %s WHERE id = %s", [referral.number, referral.pk]
+    referrals: list[Referral] = []
+    facts: list[tuple[Seat, object, Stage, int | None]] = []
+    valid_until: dict[int, dt.datetime] = {}
+    unnumbered: list[Referral] = []
+    for pairs, by in claims:
+        batch = uuid.uuid4() if len(pairs) > 1 else None
+        for seat, application in pairs:
+            # The checks below judge the seat as the lock found it, not as it was read before.
+            current = locked[seat.pk]
+            seat.state, seat.published_at = current.state, current.published_at
+            seat.priority_from, seat.general_from = current.priority_from, current.general_from
+            seat.priority_window_until = current.priority_window_until
+            seat.general_window_until = current.general_window_until
+            # The window's own allocation gives its seats; every other claim waits for it (R-W-2).
+            stage = seat_open_check(seat, at) if window is None else seat_stage_check(seat, at)
+            position = None
+            if window is not None:
+                position = window["ranks"][application.pk]
+            elif stage == Stage.PRIORITY:
+                if connection.vendor == "postgresql" and Market.of(application) not in serialised:
+                    # Read in general access a moment ago and in priority access now (the seat was taken,
+                    # returned and published again meanwhile): its market is not locked, so try again.
+                    raise _busy()
+                position = turn_check(priority_turn(application=application, at=at))
+            city = application.city
+            if city.pk not in valid_until:
+                valid_until[city.pk] = _valid_until(at, city)
+            next_id = getattr(current, "next_referral_id", None)
+            referrals.append(
+                Referral(
+                    pk=next_id,
+                    number=_referral_number(city, at, next_id) if next_id else uuid.uuid4().hex[:24],
+                    seat=seat,
+                    application=application,
+                    child=application.child,
+                    batch=batch,
+                    issued_at=at,
+                    issued_to=by,
+                    valid_until=valid_until[city.pk],
                 )
-        seat_mark_claimed(
-            seat=seat,
-            at=at,
-            by=by,
-            data={
-                **referral_public_facts(referral),
-                "stage": stage.value,
-                "published_at": seat.published_at.isoformat(),
-                "position": position,
-                **({"window": window["key"]} if window is not None else {}),
-            },
-        )
-        issued.append(referral)
-    return issued
+            )
+            facts.append((seat, by, stage, position))
+            if not next_id:
+                unnumbered.append(referrals[-1])
+    Referral.objects.bulk_create(referrals)
+    for referral in unnumbered:
+        # No sequence read with the lock (SQLite): the number follows the id the insert gave.
+        referral.number = _referral_number(referral.application.city, at, referral.pk)
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE placement_referral SET number = %s WHERE id = %s", [referral.number, referral.pk])
+    seats_mark_claimed(
+        claims=[
+            SeatClaim(
+                seat=seat,
+                by=by,
+                data={
+                    **referral_public_facts(referral),
+                    "stage": stage.value,
+                    "published_at": seat.published_at.isoformat(),
+                    "position": position,
+                    **({"window": window["key"]} if window is not None else {}),
+                },
+            )
+            for referral, (seat, by, stage, position) in zip(referrals, facts, strict=True)
+        ],
+        at=at,
+    )
+    return referrals
