@@ -361,6 +361,11 @@ DEFAULT_CITY_SLUG = env_str("DEFAULT_CITY_SLUG", "temirtau")
 # R-S-6 in a rush: "not your turn" refused from each market's ranking of at most this many ms ago
 # (placement/queue/turns.py); a claim let through is always checked exactly. 0 checks every claim exactly.
 TURN_SNAPSHOT_MS = env_int("TURN_SNAPSHOT_MS", 1000, minimum=0)
+# R-W-3: a bid is judged against its window's open groups and seats as the shared cache held them at
+# most this many seconds ago, and in priority access against the window's ranking of at most
+# WINDOW_TURN_SNAPSHOT_S ago (placement/window/snapshot.py); the allocation judges all again at the close.
+WINDOW_SNAPSHOT_S = env_int("WINDOW_SNAPSHOT_S", 10, minimum=0)
+WINDOW_TURN_SNAPSHOT_S = env_int("WINDOW_TURN_SNAPSHOT_S", 60, minimum=0)
 # The longest wait for a row lock (indigo/locking.py); past it the user is told "busy, try again".
 LOCK_TIMEOUT_MS = env_int("LOCK_TIMEOUT_MS", 3000, minimum=1)
 OVERLOAD_MAX_IN_FLIGHT = env_int("OVERLOAD_MAX_IN_FLIGHT", 0, minimum=0)

@@ -25,11 +25,15 @@ def _exact_turns(settings):
     """Tests change the queue and claim within one frozen moment: every turn is checked exactly,
     except where a test turns the snapshots of placement/queue/turns.py on."""
     from placement.queue.turns import turn_snapshots_clear
+    from placement.window.snapshot import window_snapshots_clear
 
     settings.TURN_SNAPSHOT_MS = 0
+    settings.WINDOW_TURN_SNAPSHOT_S = 0
     turn_snapshots_clear()
+    window_snapshots_clear()
     yield
     turn_snapshots_clear()
+    window_snapshots_clear()
 
 
 @pytest.fixture

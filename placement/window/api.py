@@ -1,4 +1,5 @@
-"""The bid API (R-W-3): GET the child's open claim windows with its list, PUT a list, DELETE it.
+"""The bid API (R-W-3): GET the child's open claim windows with its list, PUT a list (answered with
+the list as saved), DELETE it.
 
 Another family's application answers 404, like any id that is not yours; refusals are the service's
 {"code", "detail"} answers (400 bad list, 403 not your child, 409 closed / not in the window / not your
@@ -18,6 +19,7 @@ from indigo import clock
 from placement.models import Application
 from placement.queue import Market
 from placement.scoping import child_ids_of
+from placement.services.claims import claim_applications
 from placement.window.bids import bid_place, bid_withdraw, bids_of, windows_open
 
 BID_RATE = "30/m"
@@ -47,6 +49,26 @@ class WindowOutput(serializers.Serializer):
     groups = GroupOutput(many=True)
     bid = serializers.ListField(child=serializers.IntegerField(), allow_null=True)
     bid_updated_at = serializers.DateTimeField(allow_null=True)
+
+
+class BidOutput(serializers.Serializer):
+    """The list as saved: what a PUT answers (the window's groups are the GET's)."""
+
+    window = serializers.CharField(source="window.key")
+    stage = serializers.CharField(source="window.stage")
+    closes_at = serializers.DateTimeField(source="window.closes_at")
+    applications = serializers.ListField(child=serializers.IntegerField())
+    groups = serializers.ListField(child=serializers.IntegerField())
+    updated_at = serializers.DateTimeField()
+
+
+def _mine_for_bid(user, pks: list[int]) -> list[Application]:
+    """The applications of a bid in one statement, with whether `user` represents each child and
+    whether it holds a referral (what the bid checks); another family's answers 404, as in _mine."""
+    applications = {application.pk: application for application in claim_applications(pks, user)}
+    if len(applications) != len(set(pks)) or not all(a.claimant_verified for a in applications.values()):
+        raise Http404
+    return [applications[pk] for pk in pks]
 
 
 class BidApi(APIView):
@@ -80,24 +102,33 @@ class BidApi(APIView):
     def get(self, request, application_id: int):
         return Response(self._windows(_mine(request.user, application_id)))
 
-    @extend_schema(request=BidInput, responses={200: WindowOutput(many=True)})
+    @extend_schema(request=BidInput, responses={200: BidOutput})
     @rate_limited("bid", BID_RATE)
     def put(self, request, application_id: int):
-        application = _mine(request.user, application_id)
         payload = self.BidInput(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        applications = [application]
+        pks = [application_id]
         if data.get("twin_application"):
-            applications.append(_mine(request.user, data["twin_application"]))
-        bid_place(
-            applications=applications,
+            pks.append(data["twin_application"])
+        bids = bid_place(
+            applications=_mine_for_bid(request.user, pks),
             groups=data["groups"],
             window=data.get("window") or None,
             by=request.user,
             request=request,
         )
-        return Response(self._windows(application))
+        # The saved list only: a bid answered with the whole window cost more than the bid itself.
+        return Response(
+            BidOutput(
+                {
+                    "window": bids[0].window,
+                    "applications": [bid.application_id for bid in bids],
+                    "groups": bids[0].groups,
+                    "updated_at": bids[0].updated_at,
+                }
+            ).data
+        )
 
     @extend_schema(
         parameters=[OpenApiParameter("window", str, required=False, description="Which open window (its key).")],

@@ -9,10 +9,8 @@ the close and none after it.
 import dataclasses
 import datetime as dt
 import uuid
-from collections import Counter
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db import transaction
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
@@ -22,12 +20,13 @@ from indigo.errors import Conflict, ServiceError
 from placement.guards import representative_check
 from placement.models import Application
 from placement.queue import Market
-from placement.services.claims import twins_check
+from placement.queue.eligibility import claimant_check
+from placement.services.claims import claim_applications, twins_check
 from placement.window.eligibility import application_check, turn_check
 from placement.window.models import Bid, ClaimWindow
+from placement.window.snapshot import OpenWindow, open_windows, window_seat_counts
 from vacancies.locking import protocol_write_begin
-from vacancies.models import Group, Seat
-from vacancies.selectors import seats_open_in_market
+from vacancies.models import Group
 
 
 @dataclasses.dataclass
@@ -53,22 +52,7 @@ def windows_open(*, market: Market, at: dt.datetime, group_ids: list[int] | None
     """The market's claim windows open at `at`, with each group's seats in it, soonest close first.
 
     One grouped count, whatever the number of seats; a bid asks only about the groups it lists."""
-    seats = seats_open_in_market(
-        city_id=market.city_id, cohort=market.cohort, language=market.language, group_type=market.group_type, at=at
-    ).filter(
-        Q(priority_window_until__gt=at, general_from__gt=at) | Q(general_window_until__gt=at, general_from__lte=at)
-    )
-    if group_ids is not None:
-        seats = seats.filter(group_id__in=group_ids)
-    rows = seats.values(
-        "group_id", "priority_from", "priority_window_until", "general_from", "general_window_until"
-    ).annotate(seats=Count("id"))
-    counts: Counter = Counter()
-    for row in rows:
-        seat = Seat(state=Seat.State.OPEN, **{key: row[key] for key in _TIMES})
-        window = seat.window_at(at)
-        if window is not None:
-            counts[(window, row["group_id"])] += row["seats"]
+    counts = window_seat_counts(market=market, at=at, group_ids=group_ids)
     groups = (
         Group.objects.select_related("kindergarten__district").in_bulk({group_id for _w, group_id in counts})
         if group_ids is None
@@ -93,9 +77,6 @@ def windows_open(*, market: Market, at: dt.datetime, group_ids: list[int] | None
     return sorted(offers.values(), key=lambda offer: (offer.closes_at, offer.stage != "priority", offer.opens_at))
 
 
-_TIMES = ("priority_from", "priority_window_until", "general_from", "general_window_until")
-
-
 def window_offer(
     *, market: Market, key: str | None, at: dt.datetime, group_ids: list[int] | None = None
 ) -> WindowOffer:
@@ -115,16 +96,6 @@ def window_offer(
     return offers[0]
 
 
-def _window_row(offer: WindowOffer) -> ClaimWindow:
-    fields = {"stage": offer.stage, "opens_at": offer.opens_at, "closes_at": offer.closes_at, **offer._market}
-    try:
-        with transaction.atomic():
-            return ClaimWindow.objects.get_or_create(**fields)[0]
-    except IntegrityError:
-        # Another parent's first bid made it meanwhile.
-        return ClaimWindow.objects.get(**fields)
-
-
 def _closed(offer_closes: dt.datetime) -> Conflict:
     return Conflict(
         "window_closed",
@@ -137,7 +108,7 @@ def _not_in_window() -> Conflict:
     return Conflict("group_not_in_window", _("This group has no seats in this claim window."))
 
 
-def _clean_groups(groups: list[int], offer: WindowOffer, *, children: int, limit: int) -> list[int]:
+def _clean_groups(groups: list[int], offer: WindowOffer | OpenWindow, *, children: int, limit: int) -> list[int]:
     if not groups:
         raise ServiceError("bid_empty", _("List at least one group, or withdraw the list."))
     if len(groups) > limit:
@@ -153,14 +124,42 @@ def _clean_groups(groups: list[int], offer: WindowOffer, *, children: int, limit
     return list(groups)
 
 
-def bid_place(*, applications: list[Application], groups: list[int], by, window: str | None = None, request=None):
+def _chosen_window(*, market: Market, key: str | None, at: dt.datetime, groups: list[int]) -> OpenWindow:
+    """The open window the list is for: the one named by `key`, or the only one with a listed group."""
+    windows = open_windows(market=market, at=at)
+    if key:
+        windows = [window for window in windows if window.key == key]
+    listing = [window for window in windows if any(window.seats_of(group_id) for group_id in groups)]
+    if not listing and windows:
+        raise _not_in_window()
+    if not listing:
+        raise Conflict(
+            "window_closed",
+            _("No claim window is open for this child now: it has closed and the queue has decided."),
+        )
+    if len(listing) > 1:
+        raise ServiceError("window_required", _("Several claim windows are open: say which one the list is for."))
+    return listing[0]
+
+
+def bid_place(
+    *, applications: list[Application], groups: list[int], by, window: str | None = None, request=None
+) -> list[Bid]:
     """Place or replace the list of one child (or twins together) in an open window; the bids written.
 
     Refused: groups without seats in the window, a child who may not claim under R-S-6 (in priority
-    access: whose turn has not come), and anything at or after the close."""
-    representative_check(by, [application.child_id for application in applications])
+    access: whose turn has not come), and anything at or after the close. The applications best come
+    from claim_applications (with whether `by` represents the child and whether it holds a referral);
+    other ones are read so, in one statement. The window and its groups come from the window's snapshot
+    (snapshot.py), so the write is the bid's only work: a lock that never waits, a DELETE, an upsert."""
     if len(applications) > 2 or len({a.pk for a in applications}) != len(applications):
         raise ServiceError("claim_shape", _("List groups for one child, or for twins together."))
+    if not all(hasattr(application, "claimant_verified") for application in applications):
+        fresh = {application.pk: application for application in claim_applications([a.pk for a in applications], by)}
+        if len(fresh) != len(applications):
+            raise Conflict("application_closed", _("This application is no longer in the queue."))
+        applications = [fresh[application.pk] for application in applications]
+    claimant_check(by, verified=all(application.claimant_verified for application in applications))
     markets = {Market.of(application) for application in applications}
     if len(markets) != 1:
         raise Conflict("twins_apart", _("Twins claim seats in one group together, or not at all."))
@@ -169,22 +168,33 @@ def bid_place(*, applications: list[Application], groups: list[int], by, window:
     [market] = markets
     city = applications[0].city
     now = clock.now()
-    offer = window_offer(market=market, key=window, at=now, group_ids=list(groups))
+    offer = _chosen_window(market=market, key=window, at=now, groups=list(groups))
     groups = _clean_groups(groups, offer, children=len(applications), limit=city.window_max_groups)
     for application in applications:
         application_check(application, now)
         if offer.stage == ClaimWindow.Stage.PRIORITY:
-            turn_check(application, now)
-    row = _window_row(offer)
+            turn_check(application, now, window=offer)
+    row = ClaimWindow(
+        pk=offer.window_id,
+        city_id=market.city_id,
+        cohort=market.cohort,
+        language=market.language,
+        group_type=market.group_type,
+        stage=offer.stage,
+        opens_at=offer.opens_at,
+        closes_at=offer.closes_at,
+    )
+    ids = [application.pk for application in applications]
     with transaction.atomic():
         # The moment that decides "before the close" is read under the writer lock (see the docstring).
         at = protocol_write_begin(city.pk)
         if at >= row.closes_at:
             raise _closed(row.closes_at)
-        ids = [application.pk for application in applications]
-        old = Bid.objects.filter(window=row, application_id__in=ids).values_list("batch", flat=True)
         # A twin listed before with the other child, and now alone (or the other way round): its old row goes.
-        Bid.objects.filter(window=row, batch__in=list(old)).exclude(application_id__in=ids).delete()
+        Bid.objects.filter(
+            window_id=row.pk,
+            batch__in=Bid.objects.filter(window_id=row.pk, application_id__in=ids).values("batch"),
+        ).exclude(application_id__in=ids).delete()
         batch = uuid.uuid4()
         bids = Bid.objects.bulk_create(
             [

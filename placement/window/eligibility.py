@@ -10,22 +10,32 @@ from placement.models import Application
 from placement.queue import eligibility
 from placement.queue.order import Market
 from placement.queue.turns import turn_snapshot
+from placement.window.snapshot import OpenWindow, window_turn
 from vacancies.models import City
 
 
 def application_check(application: Application, at: dt.datetime) -> None:
     """R-S-6 without the turn: in the queue, not stop-listed, no active referral; raises the claim's
-    own ServiceError (its code and message) when the child may not take a seat now."""
-    holds = eligibility.holds_referral(application)
+    own ServiceError (its code and message) when the child may not take a seat now. An application
+    read by claim_applications carries `holds_referral` already."""
+    holds = getattr(application, "holds_referral", None)
+    if holds is None:
+        holds = eligibility.holds_referral(application)
     eligibility.application_check(application.state, application.stop_listed_until, holds, at)
 
 
-def turn_check(application: Application, at: dt.datetime) -> int | None:
+def turn_check(application: Application, at: dt.datetime, window: OpenWindow | None = None) -> int | None:
     """R-S-6 in priority access: the child's turn has come (raises the claim's "not your turn").
 
-    From the market's snapshot of at most a moment ago when snapshots are on (placement/queue/turns.py):
-    a bid decides nothing, and the allocation judges the turn again, exactly, at the close."""
-    turn = turn_snapshot(application=application, at=at) or eligibility.priority_turn(application=application, at=at)
+    From the window's snapshot (placement/window/snapshot.py) when the open window is given, else from
+    the market's snapshot of at most a moment ago when snapshots are on (placement/queue/turns.py): a
+    bid decides nothing, and the allocation judges the turn again, exactly, at the close."""
+    if window is not None:
+        turn = window_turn(window=window, application=application, at=at)
+    else:
+        turn = turn_snapshot(application=application, at=at) or eligibility.priority_turn(
+            application=application, at=at
+        )
     return eligibility.turn_check(turn)
 
 

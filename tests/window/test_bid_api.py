@@ -24,7 +24,10 @@ def test_it_lists_places_and_withdraws_a_bid_R_W_3(city, publish, groups):
         assert {g["id"]: g["seats"] for g in window["groups"]} == {groups[0].pk: 1, groups[1].pk: 2}
         answer = client.put(url, {"groups": [groups[1].pk, groups[0].pk]}, content_type="application/json")
         assert answer.status_code == 200, answer.content
-        assert answer.json()[0]["bid"] == [groups[1].pk, groups[0].pk]
+        saved = answer.json()
+        assert saved["groups"] == [groups[1].pk, groups[0].pk] and saved["applications"] == [application.pk]
+        assert saved["window"] == window["window"] and saved["stage"] == "priority"
+        assert client.get(url).json()[0]["bid"] == [groups[1].pk, groups[0].pk]
         assert client.delete(url).status_code == 204
     assert not Bid.objects.exists()
 
