@@ -11,8 +11,8 @@ from accounts.audit import audit_record
 from accounts.scoping import can_manage_city
 from indigo import clock
 from indigo.errors import Conflict, NotAllowed
+from indigo.inputs import reason_text
 from placement.models import Privilege, PrivilegeCategory, PrivilegeCategoryChange
-from vacancies.changes import change_reason
 from vacancies.locking import protocol_write_begin
 
 
@@ -57,7 +57,7 @@ def privilege_confirm(*, privilege: Privilege, by=None, request=None) -> Privile
 
 
 def privilege_reject(*, privilege: Privilege, reason: str, by=None, request=None) -> Privilege:
-    reason = change_reason(reason, _("Say why the privilege is rejected; the parent will read it."))
+    reason = reason_text(reason, missing=_("Say why the privilege is rejected; the parent will read it."))
     return _decide(privilege, state=Privilege.State.REJECTED, reason=reason, by=by, request=request)
 
 
@@ -73,7 +73,7 @@ def privilege_category_deactivate(*, category: PrivilegeCategory, reason: str, b
     city = category.city
     if by is not None and not can_manage_city(by, city):
         raise NotAllowed("not_your_city", _("Only the department of the city changes its privilege categories."))
-    reason = change_reason(reason, _("Say why the category no longer counts; the protocol shows it."))
+    reason = reason_text(reason, missing=_("Say why the category no longer counts; the protocol shows it."))
     with transaction.atomic():
         # A change the protocol lists: stamped under the city's writer lock (vacancies/locking.py).
         at = protocol_write_begin(city.pk)

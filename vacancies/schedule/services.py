@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.audit import audit_record
 from accounts.scoping import can_manage_city
 from indigo.errors import Conflict, NotAllowed, ServiceError
+from indigo.inputs import reason_text
 from indigo.workdays import WorkingCalendar
-from vacancies.changes import change_reason
 from vacancies.locking import protocol_write_begin
 from vacancies.models import City, Kindergarten
 from vacancies.schedule.models import ScheduleLogEntry, SummerWindow, SummerWindowChange
@@ -55,7 +55,7 @@ def _require_department(by, city: City) -> None:
 
 
 def _clean_reason(reason: str) -> str:
-    return change_reason(reason, _("Say why the schedule changes (repairs, illness…); the public log shows it."))
+    return reason_text(reason, missing=_("Say why the schedule changes (repairs, illness…); the public log shows it."))
 
 
 def _month_day(year: int, month_day: str) -> dt.date:
