@@ -11,6 +11,7 @@ from django.db import connection
 
 from placement.models import Referral
 from placement.window import allocation as allocation_module
+from placement.window import bids as bids_module
 from placement.window.allocation import window_allocate
 from placement.window.bids import bid_place
 from placement.window.models import Bid, ClaimWindow
@@ -24,7 +25,7 @@ SLOW_COMMIT = 8
 def _race(city, publish, groups, monkeypatch):
     publish(1)
     user, application = family(city, 1)
-    original = Bid.objects.bulk_create
+    original = bids_module._bids_write
     stamped = threading.Event()
 
     def write_then_linger(*args, **kwargs):
@@ -33,7 +34,7 @@ def _race(city, publish, groups, monkeypatch):
         time.sleep(SLOW_COMMIT)  # still inside the bid's transaction, holding the city's writer lock
         return result
 
-    monkeypatch.setattr(Bid.objects, "bulk_create", write_then_linger)
+    monkeypatch.setattr(bids_module, "_bids_write", write_then_linger)
     errors = []
 
     def bid():
