@@ -6,7 +6,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AccountFlag, RepresentativeLink, User
+from accounts.models import RepresentativeLink, User
 from accounts.scoping import active_block
 from accounts.services.blocks import block_message
 from accounts.services.signup import parent_iin_valid, phone_valid
@@ -152,14 +152,6 @@ class ReasonForm(forms.Form):
 class BlockForm(forms.Form):
     iin = DigitsField(label=_("Parent's IIN"), max_length=12)
     reason = forms.CharField(label=_("Reason"), max_length=500)
-
-
-class FlagBlockForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=500)
-
-    def __init__(self, *args, flag: AccountFlag | None = None, **kwargs):
-        self.flag = flag
-        super().__init__(*args, **kwargs)
 
 
 class AuditSearchForm(forms.Form):

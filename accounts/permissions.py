@@ -34,21 +34,6 @@ class IsParent(BasePermission):
         return scoping.is_parent(request.user)
 
 
-class IsStaffMember(BasePermission):
-    def has_permission(self, request, view):
-        return scoping.is_staff_member(request.user) or scoping.is_admin(request.user)
-
-
-class IsOfficer(BasePermission):
-    def has_permission(self, request, view):
-        return scoping.is_officer(request.user) or scoping.is_admin(request.user)
-
-
-class IsAdministrator(BasePermission):
-    def has_permission(self, request, view):
-        return scoping.is_admin(request.user)
-
-
 class CanViewObject(BasePermission):
     """Object level: the object is inside what accounts.scoping lets this user see."""
 

@@ -7,6 +7,7 @@
   script read as 0-9 (indigo/digits.py) and bounds, so that '²' or 9999-12-31 cannot reach int()
   or date arithmetic unchecked.
 - DateField / DateSerializerField: the same bounds for form and API dates.
+- reason_text: the free-text reason a decision must give (required, bounded), checked one way.
 
 A view that meets bad input raises BadInput; the middleware answers it as the 400 page (HTML) or
 as {"code": "bad_input", "detail": …} (the API, like every other API error: indigo/api.py).
@@ -174,3 +175,17 @@ class RefuseHostileInput:
 def query_int_list(params, name: str, *, minimum: int | None = 1) -> list[int]:
     """Every whole number under `name` (checkboxes, multiple selects); any bad one is BadInput."""
     return [query_int({name: raw}, name, minimum=minimum) for raw in params.getlist(name) if (raw or "").strip()]
+
+
+# A free-text reason (a block, a rejection, a schedule change…): what the longest one may be.
+REASON_MAX = 300
+
+
+def reason_text(reason: str | None, *, missing, limit: int = REASON_MAX) -> str:
+    """The reason stripped, or a clear error: `missing` says what the reason is for."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("reason_required", missing)
+    if len(reason) > limit:
+        raise ServiceError("reason_too_long", _("Keep the reason under %(limit)s characters."), limit=limit)
+    return reason

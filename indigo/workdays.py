@@ -18,16 +18,18 @@ _ONE_DAY = dt.timedelta(days=1)
 
 
 @functools.lru_cache(maxsize=64)
-def _national(year: int) -> holidays.HolidayBase:
-    return holidays.country_holidays("KZ", years=[year], language="kk")
+def _national(year: int, language: str = "kk") -> holidays.HolidayBase:
+    return holidays.country_holidays("KZ", years=[year], language=language)
 
 
 def is_national_working_day(day: dt.date) -> bool:
     return _national(day.year).is_working_day(day)
 
 
-def national_holiday_name(day: dt.date) -> str | None:
-    return _national(day.year).get(day)
+def national_holiday_names(year: int, language: str) -> dict[dt.date, str]:
+    """The year's public holidays and their names. The holidays package names KZ holidays in Kazakh
+    and English only, so Russian pages show the Kazakh names."""
+    return dict(_national(year, "en_US" if language == "en" else "kk"))
 
 
 # loader(city, year) -> {day: True for a working day, False for a day off} of the city's overrides.

@@ -48,7 +48,6 @@ from indigo import clock
 from indigo.choices import GroupType, Language
 from placement.models import Application, Referral
 from placement.queue import Market, Scope, queue_ordered
-from placement.queue.order import EXTRAORDINARY, FIRST
 from placement.window.models import WindowAllocation
 from vacancies.models import City, SeatEvent
 
@@ -259,25 +258,18 @@ def first_come_envy(*, city: City, start: dt.date, end: dt.date) -> dict[tuple[d
 def _reorder(order: list[tuple[int, int, int]], gone: set[int], p: int, g: int) -> dict[int, int]:
     """A market's ranking less the children that left it since, in R-Q-2 order again.
 
-    placement/queue/order.py's interleave on the rows that remain: inside a tier the rows keep their order
-    (filing time, then id); the k-th first-priority child takes cycle (k-1) div p, slot (k-1) mod p, the
+    placement/queue/order.py's interleave on the rows that remain: inside a tier the rows keep their
+    order (filing time, then id); the k-th first-priority child takes cycle (k-1) div p, slot (k-1) mod p, the
     k-th general one cycle (k-1) div g, slot p + (k-1) mod g, after every extraordinary child."""
-    counts = [0, 0, 0]
-    keyed = []
+    tiers: tuple[list[int], list[int], list[int]] = ([], [], [])
     for application, tier, _position in order:
-        if application in gone:
-            continue
-        counts[tier] += 1
-        k = counts[tier]
-        if tier == EXTRAORDINARY:
-            key = (0, k, 0)
-        elif tier == FIRST:
-            key = (1, (k - 1) // p, (k - 1) % p)
-        else:
-            key = (1, (k - 1) // g, p + (k - 1) % g)
-        keyed.append((key, application))
-    keyed.sort()
-    return {application: position for position, (_key, application) in enumerate(keyed, start=1)}
+        tiers[tier].append(application)
+    extraordinary, first, general = ([pk for pk in tier if pk not in gone] for tier in tiers)
+    out = extraordinary
+    for cycle in range(max(-(-len(first) // p), -(-len(general) // g))):
+        out += first[cycle * p : (cycle + 1) * p]
+        out += general[cycle * g : (cycle + 1) * g]
+    return dict(zip(out, range(1, len(out) + 1), strict=True))
 
 
 def _batch(row: dict) -> tuple:
@@ -289,14 +281,20 @@ def _day_envy(day, claims, rank, preferred, of_child) -> Envy:
         (rank.get(row["application_id"], LAST), frozenset([("k", row["seat__group__kindergarten_id"]), _batch(row)]))
         for row in claims
     ]
+    # Only a child ranked above the day's lowest-ranked claimer can have been passed over.
+    lowest = max(position for position, _keys in seat_keys)
     wants = []
     for application, position in rank.items():
-        listed = preferred.get(application, [])
-        mine = of_child.get(application, [])
-        got = next((row for row in mine if row["day"] == day), None)
+        if position >= lowest:
+            continue
+        listed = preferred.get(application, ())
+        mine = of_child.get(application)
+        if not listed and not mine:
+            continue
+        got = next((row for row in mine if row["day"] == day), None) if mine else None
         if got is None:
             keys = {("k", kindergarten) for kindergarten in listed}
-            later = next((row for row in mine if row["day"] > day), None)
+            later = next((row for row in mine if row["day"] > day), None) if mine else None
             if later is not None:
                 keys.add(_batch(later))
         else:

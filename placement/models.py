@@ -292,6 +292,27 @@ class PrivilegeCategoryChange(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.category}"
 
 
+class ReferralNotice(models.Model):
+    """One message per referral and occasion, however often its task runs: with ACKS_LATE a task is
+    run again after a worker dies, and a family must not get "referral issued" twice."""
+
+    class Kind(models.TextChoices):
+        ISSUED = "issued", _("referral issued")
+        EXPIRED = "expired", _("referral expired")
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("referral notice")
+        verbose_name_plural = _("referral notices")
+        constraints = [models.UniqueConstraint(fields=["referral", "kind"], name="referral_notice_once")]
+
+    def __str__(self) -> str:
+        return f"{self.referral_id} {self.kind}"
+
+
 class TurnNotice(models.Model):
     """One "your turn has come" message per application and day, however often the job runs."""
 

@@ -4,7 +4,8 @@ from indigo import clock
 from placement.models import PrivilegeCategoryChange
 from placement.queue.eligibility import may_claim, priority_turn
 from vacancies.access import Stage
-from vacancies.models import City, Seat
+from vacancies.models import City
+from vacancies.selectors import seats_open_in_market
 
 
 def privilege_category_log(*, city: City | None, limit: int = 50) -> list[PrivilegeCategoryChange]:
@@ -23,18 +24,13 @@ def claimable_seats(*, application, by=None, at=None, limit: int = 100) -> list:
     at = at or clock.now()
     if not may_claim(application=application, at=at, by=by):
         return []
-    seats = (
-        Seat.objects.filter(
-            state=Seat.State.OPEN,
-            group__kindergarten__city_id=application.city_id,
-            group__cohort=application.cohort,
-            group__language=application.language,
-            group__group_type=application.group_type,
-            priority_from__lte=at,
-        )
-        .select_related("group__kindergarten__district")
-        .order_by("general_from", "group__kindergarten__number", "pk")
-    )
+    seats = seats_open_in_market(
+        city_id=application.city_id,
+        cohort=application.cohort,
+        language=application.language,
+        group_type=application.group_type,
+        at=at,
+    ).order_by("general_from", "group__kindergarten__number", "pk")
     turn = None
     result = []
     for seat in seats[: limit * 2]:

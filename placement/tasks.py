@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import RepresentativeLink
 from indigo import clock
-from placement.models import Application, Referral, TurnNotice
+from indigo.senders import send_sms
+from placement.models import Application, Referral, ReferralNotice, TurnNotice
 from placement.queue.eligibility import priority_seat_count, ranked_eligible
 from placement.queue.order import Market
 from vacancies.models import City, Seat
@@ -26,14 +27,24 @@ def _representatives(child_id: int):
 
 
 def _send(child_id: int, render) -> int:
-    from indigo.senders import send_sms
-
     sent = 0
     for user in _representatives(child_id):
         with translation.override(user.language or "kk"):
             send_sms(user.phone, render())
         sent += 1
     return sent
+
+
+def _send_once(referral: Referral, kind: str, render) -> int:
+    """Send a referral's message of this kind unless it was sent: the notice row and the sending in
+    one transaction, so a run that fails to send leaves no row (a retry sends), and a second run
+    waits for the first's row and sends nothing."""
+    try:
+        with transaction.atomic():
+            ReferralNotice.objects.create(referral=referral, kind=kind, sent_at=clock.now())
+            return _send(referral.child_id, render)
+    except IntegrityError:
+        return 0
 
 
 @shared_task(name="placement.tasks.notify_referral_issued")
@@ -48,7 +59,7 @@ def notify_referral_issued(referral_id: int) -> int:
             "until": formats.date_format(clock.local_date(referral.valid_until)),
         }
 
-    return _send(referral.child_id, render)
+    return _send_once(referral, ReferralNotice.Kind.ISSUED, render)
 
 
 @shared_task(name="placement.tasks.notify_referral_expired")
@@ -63,7 +74,7 @@ def notify_referral_expired(referral_id: int) -> int:
             else "—",
         }
 
-    return _send(referral.child_id, render)
+    return _send_once(referral, ReferralNotice.Kind.EXPIRED, render)
 
 
 @shared_task(name="placement.tasks.notify_referrals_expiring")

@@ -4,9 +4,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import can_manage_city
-from indigo.errors import NotAllowed, ServiceError
-
-REASON_MAX = 300
+from indigo.errors import NotAllowed
+from indigo.inputs import reason_text
 
 
 def change_allowed(by, city) -> None:
@@ -16,12 +15,7 @@ def change_allowed(by, city) -> None:
 
 
 def change_reason(reason: str, message: Promise) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ServiceError("reason_required", message)
-    if len(reason) > REASON_MAX:
-        raise ServiceError("reason_too_long", _("Keep the reason under %(limit)s characters."), limit=REASON_MAX)
-    return reason
+    return reason_text(reason, missing=message)
 
 
 def change_actor(by):

@@ -10,6 +10,19 @@ from vacancies.access import Stage
 from vacancies.models import City, Group, Kindergarten, Seat
 
 
+def seats_open_in_market(*, city_id: int, cohort: int, language: str, group_type: str, at):
+    """The open seats of one market (city, cohort, language, group type) whose access has begun by
+    `at`, with their group, kindergarten and district: what a child of that market may look at."""
+    return Seat.objects.filter(
+        state=Seat.State.OPEN,
+        group__kindergarten__city_id=city_id,
+        group__cohort=cohort,
+        group__language=language,
+        group__group_type=group_type,
+        priority_from__lte=at,
+    ).select_related("group__kindergarten__district")
+
+
 def city_default() -> City | None:
     """The city the public pages show when none is chosen (the demo's Temirtau)."""
     slug = getattr(settings, "DEFAULT_CITY_SLUG", "")

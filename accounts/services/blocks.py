@@ -23,7 +23,8 @@ from accounts.scoping import active_block, can_manage_city, parent_city
 from accounts.services.sessions import sessions_end
 from accounts.signals import account_block_consequences, account_blocked
 from indigo import clock, senders
-from indigo.errors import Conflict, NotAllowed, ServiceError
+from indigo.errors import Conflict, NotAllowed
+from indigo.inputs import reason_text
 from indigo.locking import locking_atomic, rows_lock
 
 
@@ -75,11 +76,7 @@ def account_block_preview(*, user: User) -> BlockPreview:
 
 
 def account_block(*, user: User, reason: str, by: User, flag: AccountFlag | None = None, request=None) -> AccountBlock:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ServiceError("reason_required", _("Say why the cabinet is blocked; the parent will read it."))
-    if len(reason) > 500:
-        raise ServiceError("reason_too_long", _("Keep the reason under 500 characters."))
+    reason = reason_text(reason, missing=_("Say why the cabinet is blocked; the parent will read it."), limit=500)
     if user.role != User.Role.PARENT:
         raise NotAllowed(
             "not_a_parent", _("Only a parent's cabinet can be blocked; deactivate staff accounts instead.")
@@ -127,9 +124,7 @@ def account_block(*, user: User, reason: str, by: User, flag: AccountFlag | None
 
 def account_block_lift(*, block: AccountBlock, reason: str, by: User, request=None) -> AccountBlock:
     """End a block early (a mistake, an appeal won). Cancelled referrals are not given back."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ServiceError("reason_required", _("Say why the block is lifted."))
+    reason = reason_text(reason, missing=_("Say why the block is lifted."), limit=500)
     if not can_manage_city(by, block.city_id):
         raise NotAllowed("not_your_city", _("You can decide only on your city's accounts."))
     now = clock.now()

@@ -10,11 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.audit import audit_record
 from accounts.scoping import can_manage_city
 from indigo import clock
-from indigo.errors import Conflict, NotAllowed, ServiceError
+from indigo.errors import Conflict, NotAllowed
+from indigo.inputs import reason_text
 from placement.models import Privilege, PrivilegeCategory, PrivilegeCategoryChange
 from vacancies.locking import protocol_write_begin
-
-REASON_MAX = 300
 
 
 def _decide(privilege: Privilege, *, state: str, reason: str, by, request) -> Privilege:
@@ -58,11 +57,7 @@ def privilege_confirm(*, privilege: Privilege, by=None, request=None) -> Privile
 
 
 def privilege_reject(*, privilege: Privilege, reason: str, by=None, request=None) -> Privilege:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ServiceError("reason_required", _("Say why the privilege is rejected; the parent will read it."))
-    if len(reason) > REASON_MAX:
-        raise ServiceError("reason_too_long", _("Keep the reason under %(limit)s characters."), limit=REASON_MAX)
+    reason = reason_text(reason, missing=_("Say why the privilege is rejected; the parent will read it."))
     return _decide(privilege, state=Privilege.State.REJECTED, reason=reason, by=by, request=request)
 
 
@@ -78,11 +73,7 @@ def privilege_category_deactivate(*, category: PrivilegeCategory, reason: str, b
     city = category.city
     if by is not None and not can_manage_city(by, city):
         raise NotAllowed("not_your_city", _("Only the department of the city changes its privilege categories."))
-    reason = (reason or "").strip()
-    if not reason:
-        raise ServiceError("reason_required", _("Say why the category no longer counts; the protocol shows it."))
-    if len(reason) > REASON_MAX:
-        raise ServiceError("reason_too_long", _("Keep the reason under %(limit)s characters."), limit=REASON_MAX)
+    reason = reason_text(reason, missing=_("Say why the category no longer counts; the protocol shows it."))
     with transaction.atomic():
         # A change the protocol lists: stamped under the city's writer lock (vacancies/locking.py).
         at = protocol_write_begin(city.pk)

@@ -27,6 +27,7 @@ from placement.window.eligibility import application_check, turn_check
 from placement.window.models import Bid, ClaimWindow
 from vacancies.locking import protocol_write_begin
 from vacancies.models import Group, Seat
+from vacancies.selectors import seats_open_in_market
 
 
 @dataclasses.dataclass
@@ -57,13 +58,8 @@ def windows_open(*, market: Market, at: dt.datetime, group_ids: list[int] | None
     """The market's claim windows open at `at`, with each group's seats in it, soonest close first.
 
     One grouped count, whatever the number of seats; a bid asks only about the groups it lists."""
-    seats = Seat.objects.filter(
-        state=Seat.State.OPEN,
-        group__kindergarten__city_id=market.city_id,
-        group__cohort=market.cohort,
-        group__language=market.language,
-        group__group_type=market.group_type,
-        priority_from__lte=at,
+    seats = seats_open_in_market(
+        city_id=market.city_id, cohort=market.cohort, language=market.language, group_type=market.group_type, at=at
     ).filter(
         Q(priority_window_until__gt=at, general_from__gt=at) | Q(general_window_until__gt=at, general_from__lte=at)
     )

@@ -152,6 +152,7 @@ MATRIX: dict[str, Route] = {
         data=lambda w: {"confirmed": "yes"},
         changed=lambda w: Referral.objects.filter(application=w.other_application).exists(),
     ),
+    "window-bid": Route("GET", lambda w: f"{L}/cabinet/applications/{w.application.pk}/bid/", expect(parent=OK)),
     "wait-alerts": Route(
         "POST",
         lambda w: f"{L}/cabinet/applications/{w.other_application.pk}/wait-alerts/",
@@ -204,6 +205,7 @@ MATRIX: dict[str, Route] = {
     "api-position": Route("GET", lambda w: f"/api/v1/applications/{w.application.pk}/position/", api(parent=OK)),
     "api-wait": Route("GET", lambda w: f"/api/v1/applications/{w.application.pk}/wait/", api(parent=OK)),
     "api-wait-alert": Route("GET", lambda w: f"/api/v1/applications/{w.application.pk}/wait-alert/", api(parent=OK)),
+    "api-bid": Route("GET", lambda w: f"/api/v1/applications/{w.application.pk}/bid/", api(parent=OK)),
     "api-claimable-seats": Route(
         "GET", lambda w: f"/api/v1/applications/{w.other_application.pk}/claimable-seats/", api(other_parent=OK)
     ),

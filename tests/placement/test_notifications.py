@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import pytest
 import time_machine
 
 from indigo.clock import at_local
@@ -55,3 +56,35 @@ def test_it_tells_the_family_the_referral_expired(city, open_seats, outbox):
     days_close(city=city, until=at_local(dt.date(2024, 6, 11), dt.time(18)))
     assert notify_referral_expired(referral.pk) == 1
     assert referral.number in outbox[-1].body
+
+
+def test_a_retried_referral_issued_task_sends_one_sms(city, open_seats, outbox):
+    """ACKS_LATE runs a task again after a worker dies: the family still gets one message."""
+    [seat] = open_seats(1)
+    user, application = family(city, 1)
+    with time_machine.travel(MONDAY, tick=False):
+        referral = seat_claim(seat=seat, application=application, by=user)
+    assert notify_referral_issued(referral.pk) == 1
+    assert notify_referral_issued(referral.pk) == 0
+    assert len(outbox) == 1
+
+
+def test_a_referral_issued_task_that_failed_to_send_sends_on_retry(city, open_seats, outbox, monkeypatch):
+    from indigo import senders
+    from placement import tasks
+
+    [seat] = open_seats(1)
+    user, application = family(city, 1)
+    with time_machine.travel(MONDAY, tick=False):
+        referral = seat_claim(seat=seat, application=application, by=user)
+
+    def gateway_down(phone, text):
+        raise senders.SendError("gateway down")
+
+    monkeypatch.setattr(tasks, "send_sms", gateway_down)
+    with pytest.raises(senders.SendError):
+        notify_referral_issued(referral.pk)
+    monkeypatch.undo()
+    assert notify_referral_issued(referral.pk) == 1
+    assert notify_referral_issued(referral.pk) == 0
+    assert [m.to for m in outbox] == [user.phone]

@@ -2,9 +2,7 @@
 
 import calendar
 import datetime as dt
-import functools
 
-import holidays
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -19,7 +17,7 @@ from indigo import clock
 from indigo.errors import ServiceError
 from indigo.forms import date_field
 from indigo.inputs import query_int
-from indigo.workdays import WorkingCalendar, is_national_working_day
+from indigo.workdays import WorkingCalendar, is_national_working_day, national_holiday_names
 from vacancies.calendar_services import (
     calendar_override_add,
     calendar_override_remove,
@@ -34,16 +32,10 @@ class OverrideForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=300, widget=REASON_WIDGET)
 
 
-@functools.lru_cache(maxsize=32)
-def _holiday_names(year: int, language: str) -> dict:
-    # The holidays package names KZ holidays in Kazakh and English; Russian pages show the Kazakh names.
-    return dict(holidays.country_holidays("KZ", years=[year], language="en_US" if language == "en" else "kk"))
-
-
 def _calendar_months(city: City, year: int) -> list[dict]:
     working = WorkingCalendar(city)
     overrides = {o.day: o for o in CalendarOverride.objects.filter(city=city, day__year=year)}
-    names = _holiday_names(year, (get_language() or "kk")[:2])
+    names = national_holiday_names(year, (get_language() or "kk")[:2])
     today = clock.local_today()
     months = []
     for month in range(1, 13):
@@ -77,7 +69,7 @@ def _calendar_context(city: City, year: int, form=None, remove_forms=None) -> di
         CalendarOverride.objects.filter(city=city, day__year=year).select_related("created_by").order_by("day")
     )
     remove_forms = remove_forms or {}
-    names = _holiday_names(year, (get_language() or "kk")[:2])
+    names = national_holiday_names(year, (get_language() or "kk")[:2])
     return {
         "city": city,
         "section": "calendar",

@@ -14,12 +14,12 @@ from django.utils.translation import gettext_lazy as _
 from accounts.audit import audit_record
 from accounts.scoping import can_manage_city
 from indigo.errors import Conflict, NotAllowed, ServiceError
+from indigo.inputs import reason_text
 from indigo.workdays import WorkingCalendar
 from vacancies.locking import protocol_write_begin
 from vacancies.models import City, Kindergarten
 from vacancies.schedule.models import ScheduleLogEntry, SummerWindow, SummerWindowChange
 
-REASON_MAX = 300
 # Kindergartens take children from one to six years old; anything else is a typo.
 YOUNGEST_AGE, OLDEST_AGE = 1, 7
 
@@ -55,14 +55,7 @@ def _require_department(by, city: City) -> None:
 
 
 def _clean_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ServiceError(
-            "reason_required", _("Say why the schedule changes (repairs, illness…); the public log shows it.")
-        )
-    if len(reason) > REASON_MAX:
-        raise ServiceError("reason_too_long", _("Keep the reason under %(limit)s characters."), limit=REASON_MAX)
-    return reason
+    return reason_text(reason, missing=_("Say why the schedule changes (repairs, illness…); the public log shows it."))
 
 
 def _month_day(year: int, month_day: str) -> dt.date:
