@@ -13,12 +13,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from indigo.choices import GroupType, Language
+from vacancies.models import Stage as SeatStage
 
 
 class ClaimWindow(models.Model):
     class Stage(models.TextChoices):
-        PRIORITY = "priority", _("priority access")
-        GENERAL = "general", _("general access")
+        # The access stages that may have a window, labelled as vacancies.models.Stage labels them.
+        PRIORITY = SeatStage.PRIORITY.value, SeatStage.PRIORITY.label
+        GENERAL = SeatStage.GENERAL.value, SeatStage.GENERAL.label
 
     city = models.ForeignKey("vacancies.City", on_delete=models.PROTECT, related_name="claim_windows")
     cohort = models.PositiveSmallIntegerField()

@@ -3,10 +3,13 @@
 import dataclasses
 import datetime as dt
 
+from indigo.errors import ServiceError
 from placement.models import Application
 from placement.queue import Market
+from placement.scoping import children_of
+from placement.services.claims import twins_check
 from placement.window.bids import WindowOffer, bids_of, windows_open
-from placement.window.models import WindowAllocation
+from placement.window.models import Bid, WindowAllocation
 from vacancies.models import Group
 
 RESULTS_SHOWN_DAYS = 14
@@ -35,6 +38,38 @@ def open_windows_of(*, application: Application, at: dt.datetime) -> list[tuple[
     offers = windows_open(market=Market.of(application), at=at)
     bids = bids_of(application=application, windows=offers)
     return [(offer, bids[offer.key].groups if offer.key in bids else None) for offer in offers]
+
+
+def twin_of(user, application: Application) -> Application | None:
+    """The active application of this child's twin in the same market, when the user acts for both: the
+    one child whose list may go together with this one (R-S-7)."""
+    market = Market.of(application)
+    others = Application.objects.filter(
+        child__in=children_of(user).exclude(pk=application.child_id), state=Application.State.ACTIVE
+    ).select_related("child", "city")
+    for other in others:
+        if Market.of(other) != market:
+            continue
+        try:
+            twins_check([application, other])
+        except ServiceError:
+            continue
+        return other
+    return None
+
+
+def listed_together(application: Application, twin: Application, offer: WindowOffer) -> bool:
+    """Whether the two children's lists in this window are one list (their rows share a batch)."""
+    batches = set(
+        Bid.objects.filter(
+            application__in=[application, twin],
+            window__city_id=application.city_id,
+            window__stage=offer.stage,
+            window__opens_at=offer.opens_at,
+            window__closes_at=offer.closes_at,
+        ).values_list("application_id", "batch")
+    )
+    return len(batches) == 2 and len({batch for _, batch in batches}) == 1
 
 
 def window_results(*, application: Application, at: dt.datetime) -> list[WindowResult]:

@@ -15,9 +15,9 @@ from indigo.inputs import query_int
 from placement.views.family import my_application
 from placement.window.api import BID_RATE
 from placement.window.bids import bid_place, bid_withdraw
-from placement.window.selectors import open_windows_of, window_results
+from placement.window.selectors import listed_together, open_windows_of, twin_of, window_results
 
-ACTIONS = ("add", "remove", "up", "down", "withdraw")
+ACTIONS = ("add", "remove", "up", "down", "withdraw", "together", "apart")
 
 
 def _changed(current: list[int], action: str, group_id: int | None) -> list[int]:
@@ -51,12 +51,18 @@ def bid_page(request: HttpRequest, application_id: int) -> HttpResponse:
             return redirect(url)
         offer, current = chosen
         groups = _changed(current or [], action, query_int(request.POST, "group", minimum=1))
+        twin = twin_of(request.user, application)
+        # Twins listed together stay together through every change, until the parent splits them (R-S-7).
+        together = twin is not None and (
+            action == "together" or (action != "apart" and listed_together(application, twin, offer))
+        )
+        applications = [application, twin] if together else [application]
         try:
             if action == "withdraw" or not groups:
                 bid_withdraw(application=application, window=offer.key, by=request.user, request=request)
                 messages.success(request, _("Your list is withdrawn. The child keeps its place in the queue."))
             else:
-                bid_place(applications=[application], groups=groups, window=offer.key, by=request.user, request=request)
+                bid_place(applications=applications, groups=groups, window=offer.key, by=request.user, request=request)
                 messages.success(request, _("Your list is saved."))
         except ServiceError as error:
             messages.error(request, error.detail)
@@ -69,6 +75,8 @@ def bid_page(request: HttpRequest, application_id: int) -> HttpResponse:
     }
     if chosen is not None:
         offer, current = chosen
+        twin = twin_of(request.user, application)
+        context.update(twin=twin, together=twin is not None and listed_together(application, twin, offer))
         by_id = {group.pk: (group, seats) for group, seats in offer.groups}
         context.update(
             offer=offer,

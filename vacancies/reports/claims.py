@@ -19,11 +19,12 @@ from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from vacancies.models import City, SeatEvent
+from vacancies.models import City, SeatEvent, Stage
 from vacancies.reports.base import Chart, Period, Report, city_events, share
 from vacancies.reports.registry import report_listed
 
-STAGES = (("priority", _("priority access")), ("general", _("general access")))
+# The access stages a claim is made in, with their labels from Stage (written once).
+STAGES = tuple((stage.value, stage.label) for stage in (Stage.PRIORITY, Stage.GENERAL))
 
 
 def _claims(city: City, period: Period):
