@@ -88,37 +88,31 @@ def database_exists(name: str) -> bool:
         return cursor.fetchone() is not None
 
 
-def drop_database(name: str) -> None:
-    _own(name)
+def _admin_execute(sql: str) -> None:
     connection = _admin()
     try:
         with connection.cursor() as cursor:
-            # FORCE ends the connections to this (our own) database left by a killed run.
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            cursor.execute(sql)
     finally:
         connection.close()
+
+
+def drop_database(name: str) -> None:
+    _own(name)
+    # FORCE ends the connections to this (our own) database left by a killed run.
+    _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def clone_database(source: str, target: str) -> None:
     _own(target)
     drop_database(target)
-    connection = _admin()
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
-    finally:
-        connection.close()
+    _admin_execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
 
 
 def create_database(name: str) -> None:
     _own(name)
     drop_database(name)
-    connection = _admin()
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        connection.close()
+    _admin_execute(f'CREATE DATABASE "{name}"')
 
 
 def read_meta(name: str) -> dict[str, str]:

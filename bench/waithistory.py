@@ -127,28 +127,24 @@ def align_queue(city) -> int:
                     new_owner[privilege] = pk
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL session_replication_role = replica")
-        rows = list(new_filed.items())
-        for start in range(0, len(rows), 5000):
-            chunk = rows[start : start + 5000]
-            cursor.execute(
-                "UPDATE placement_application a SET filed_at = v.filed_at FROM (VALUES "
-                + ",".join(["(%s, %s::timestamptz)"] * len(chunk))
-                + ") AS v(id, filed_at) WHERE a.id = v.id",
-                [value for row in chunk for value in row],
-            )
+        _update_from_values(
+            cursor,
+            "UPDATE placement_application a SET filed_at = v.filed_at FROM (VALUES {}) AS v(id, filed_at) "
+            "WHERE a.id = v.id",
+            "(%s, %s::timestamptz)",
+            list(new_filed.items()),
+        )
         # Privileges move with their places; dropping the partial unique index for the permutation
         # avoids the false clashes a row-by-row check would see half-way through it.
         cursor.execute("ALTER TABLE placement_privilege DROP CONSTRAINT IF EXISTS privilege_one_live_per_category")
         cursor.execute("DROP INDEX IF EXISTS privilege_one_live_per_category")
-        owners = list(new_owner.items())
-        for start in range(0, len(owners), 5000):
-            chunk = owners[start : start + 5000]
-            cursor.execute(
-                "UPDATE placement_privilege p SET application_id = v.owner FROM (VALUES "
-                + ",".join(["(%s, %s)"] * len(chunk))
-                + ") AS v(id, owner) WHERE p.id = v.id",
-                [value for row in chunk for value in row],
-            )
+        _update_from_values(
+            cursor,
+            "UPDATE placement_privilege p SET application_id = v.owner FROM (VALUES {}) AS v(id, owner) "
+            "WHERE p.id = v.id",
+            "(%s, %s)",
+            list(new_owner.items()),
+        )
         cursor.execute(
             "CREATE UNIQUE INDEX privilege_one_live_per_category ON placement_privilege (application_id, category_id) "
             "WHERE state IN ('pending', 'confirmed')"
@@ -257,6 +253,13 @@ def publish_history(city) -> int:
                 "FROM vacancies_protocol"
             )
     return len(protocols)
+
+
+def _update_from_values(cursor, sql: str, row: str, rows: list[tuple]) -> None:
+    """`sql` with its {} filled by VALUES rows of the shape `row`, 5,000 rows a statement."""
+    for start in range(0, len(rows), 5000):
+        chunk = rows[start : start + 5000]
+        cursor.execute(sql.format(",".join([row] * len(chunk))), [value for values in chunk for value in values])
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -42,7 +42,7 @@ from bench.common import (
     drop_database,
     log,
 )
-from bench.rush import loadgen, server_config, sql_checks, summarize
+from bench.rush import floors, loadgen, server_config, sql_checks, summarize
 
 WORK_DATABASE = "indigo_bench_window"
 P99_TARGET_MS = 300.0
@@ -306,13 +306,7 @@ def measure(args, template: str) -> bool:
         base = {"port": args.port, "concurrency": args.concurrency, "timeout": 30.0, "forwarded": args.front}
         warm = 20 if args.invariants_only else 300
         cookie = {"Cookie": plan["parents"][0]["cookie"]}
-        loadgen("fixed", {**base, "path": "/healthz", "requests": warm}, 120)
-        loadgen("fixed", {**base, "path": "/api/v1/me/children/", "headers": cookie, "requests": warm}, 120)
-        trivial = summarize(loadgen("fixed", {**base, "path": "/healthz", "requests": args.healthz_requests}, 300))
-        log(f"/healthz: {trivial['rate']:.0f} requests/s, p99 {trivial['p99']:.1f} ms")
-        me = {**base, "path": "/api/v1/me/", "headers": cookie, "requests": max(warm, args.healthz_requests // 4)}
-        signed_in = summarize(loadgen("fixed", me, 300))
-        log(f"/api/v1/me/: {signed_in['rate']:.0f} requests/s, p99 {signed_in['p99']:.1f} ms")
+        trivial, signed_in = floors(server, base, cookie, warm=warm, healthz_requests=args.healthz_requests)
         cpu = server.cpu_seconds()
         started = time.monotonic()
         result = loadgen("bids", {**base, **plan, "seed": args.seed, "max_seconds": args.max_seconds}, 1800)

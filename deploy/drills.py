@@ -25,7 +25,8 @@ from collections import Counter
 from pathlib import Path
 
 from deploy.client import CookieClient
-from deploy.local import PG_BIN, ROOT, Topology, _chown_to, _log, _run
+from deploy.local import Topology
+from deploy.processes import PG_BIN, ROOT, chown_to, log, run
 
 DRILL_ROOT = ROOT / "var" / "prod-drill"
 
@@ -125,22 +126,22 @@ def private_postgres(port: int) -> Path:
     run_dir = DRILL_ROOT / "pg-run"
     DRILL_ROOT.mkdir(parents=True, exist_ok=True)
     run_dir.mkdir(exist_ok=True)
-    _chown_to("postgres", DRILL_ROOT, run_dir)
+    chown_to("postgres", DRILL_ROOT, run_dir)
     if not (data / "PG_VERSION").exists():
         data.mkdir(exist_ok=True)
-        _chown_to("postgres", data)
-        _run([str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth", "trust"], user="postgres")
+        chown_to("postgres", data)
+        run([str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth", "trust"], user="postgres")
     (data / "postgresql.auto.conf").write_text(
         f"port = {port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{run_dir}'\n"
         "max_connections = 60\nshared_buffers = 64MB\n"
     )
-    _chown_to("postgres", data / "postgresql.auto.conf")
-    _run([str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(DRILL_ROOT / "pg.log"), "-w", "start"], user="postgres")
+    chown_to("postgres", data / "postgresql.auto.conf")
+    run([str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(DRILL_ROOT / "pg.log"), "-w", "start"], user="postgres")
     return data
 
 
 def pg_ctl(data, action: str) -> None:
-    _run([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", action], user="postgres")
+    run([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", action], user="postgres")
 
 
 def redis(port: int, action: str) -> None:
@@ -193,12 +194,12 @@ def main(argv: list[str] | None = None) -> int:
 
                 def kill(started, pid=pid, victim=victim):
                     time.sleep(5)
-                    _log(f"SIGKILL to app server :{victim} (gunicorn master and worker)")
+                    log(f"SIGKILL to app server :{victim} (gunicorn master and worker)")
                     with contextlib.suppress(ProcessLookupError):
                         os.killpg(pid, signal.SIGKILL)
                     time.sleep(5)
-                    _log(f"app server :{victim} started again")
-                    topology._app_server(victim)
+                    log(f"app server :{victim} started again")
+                    topology.app_server_start(victim)
 
                 answers = traffic(topology.nginx_port, 20, kill)
                 results[drill] = report("an app server killed (and started again 5 s later)", answers, 5, 10)
@@ -206,11 +207,11 @@ def main(argv: list[str] | None = None) -> int:
 
                 def bounce(started):
                     time.sleep(5)
-                    _log("Redis shut down")
+                    log("Redis shut down")
                     redis(args.redis_port, "stop")
                     time.sleep(3)
                     redis(args.redis_port, "start")
-                    _log("Redis up again (empty)")
+                    log("Redis up again (empty)")
 
                 answers = traffic(topology.nginx_port, 20, bounce)
                 results[drill] = report("Redis stopped for 3 s and started empty", answers, 5, 8)
@@ -219,15 +220,15 @@ def main(argv: list[str] | None = None) -> int:
 
                 def bounce(started, moments=moments):
                     time.sleep(5)
-                    _log("PostgreSQL stop (fast: sessions ended, a shutdown checkpoint)")
+                    log("PostgreSQL stop (fast: sessions ended, a shutdown checkpoint)")
                     pg_ctl(data, "stop")
-                    _log("PostgreSQL stopped; start")
-                    _run(
+                    log("PostgreSQL stopped; start")
+                    run(
                         [str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(DRILL_ROOT / "pg.log"), "-w", "start"],
                         user="postgres",
                     )
                     moments["up"] = time.monotonic() - started
-                    _log("PostgreSQL up again")
+                    log("PostgreSQL up again")
 
                 answers = traffic(topology.nginx_port, 35, bounce)
                 up = moments.get("up", 7.0)

@@ -304,16 +304,9 @@ class ReferralRefuseApi(APIView):
         if referral.child_id not in _my_child_ids(request.user):
             referral = _staff_referral(request.user, referral_id)
         # Read after the referral is found to be the caller's: anyone else gets 403/404, not a form error.
-        payload = RefusalInput(data=request.data)
-        payload.is_valid(raise_exception=True)
-        referral = referral_refuse(
-            referral=referral,
-            reason=payload.validated_data["reason"],
-            note=payload.validated_data["note"],
-            by=request.user,
-            request=request,
+        return _referral_end(
+            referral_refuse, referral=referral, payload=RefusalInput(data=request.data), request=request
         )
-        return Response(ReferralOutput(referral).data)
 
 
 class ReferralExtendApi(APIView):
@@ -341,13 +334,14 @@ class ReferralDepartureApi(APIView):
     @extend_schema(request=DepartureInput, responses=ReferralOutput)
     def post(self, request, referral_id: int):
         referral = _staff_referral(request.user, referral_id)
-        payload = DepartureInput(data=request.data)
-        payload.is_valid(raise_exception=True)
-        referral = referral_departure(
-            referral=referral,
-            reason=payload.validated_data["reason"],
-            note=payload.validated_data["note"],
-            by=request.user,
-            request=request,
+        return _referral_end(
+            referral_departure, referral=referral, payload=DepartureInput(data=request.data), request=request
         )
-        return Response(ReferralOutput(referral).data)
+
+
+def _referral_end(service, *, referral, payload, request) -> Response:
+    """A refusal or a departure: a reason code and a note, checked, then the service that ends the referral."""
+    payload.is_valid(raise_exception=True)
+    data = payload.validated_data
+    referral = service(referral=referral, reason=data["reason"], note=data["note"], by=request.user, request=request)
+    return Response(ReferralOutput(referral).data)

@@ -7,13 +7,11 @@ class PlacementConfig(AppConfig):
     def ready(self):
         from accounts.scoping import parent_city_register, visibility_register
         from accounts.signals import account_block_consequences, account_blocked
-        from placement import scoping
+        from placement import reports, scoping  # noqa: F401 - reports list themselves in the console on import
         from placement.protocol_entries import CATEGORY_CHANGES
-        from placement.reports import reports_register
         from placement.services.account_blocks import on_account_block_consequences, on_account_blocked
         from vacancies.protocol import protocol_source_register
 
-        reports_register()
         # Lower layers learn of placement only through what it registers here (DESIGN §4).
         protocol_source_register(CATEGORY_CHANGES)
         for model, rule in scoping.VISIBILITY.items():

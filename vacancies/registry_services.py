@@ -56,27 +56,8 @@ def kindergarten_save(
                 "kindergarten_has_seats",
                 _("This kindergarten has seats released, open or with a referral; settle them first."),
             )
-        for field in KINDERGARTEN_FIELDS:
-            if field in values:
-                setattr(target, field, values[field])
-        try:
-            with transaction.atomic():
-                target.save()
-        except IntegrityError:
-            raise Conflict("kindergarten_exists", _("The city already has a kindergarten with this name.")) from None
-        after = {field: _registry_json(getattr(target, field)) for field in KINDERGARTEN_FIELDS}
-        audit_record(
-            actor=by,
-            action="kindergarten.create" if not before else "kindergarten.update",
-            obj=target,
-            city=city,
-            request=request,
-            data={
-                "before": {k: v for k, v in before.items() if after.get(k) != v},
-                "after": {k: v for k, v in after.items() if before.get(k) != v},
-            },
-        )
-    return target
+        exists = Conflict("kindergarten_exists", _("The city already has a kindergarten with this name."))
+        return _registry_write(target, values, KINDERGARTEN_FIELDS, before, exists, city=city, by=by, request=request)
 
 
 def group_save(*, kindergarten: Kindergarten, values: dict, group: Group | None = None, by=None, request=None) -> Group:
@@ -108,24 +89,33 @@ def group_save(*, kindergarten: Kindergarten, values: dict, group: Group | None 
                     "group_has_seats",
                     _("This group has seats released, open or with a referral; settle them before changing it."),
                 )
-        for field in GROUP_FIELDS:
-            if field in values:
-                setattr(target, field, values[field])
-        try:
-            with transaction.atomic():
-                target.save()
-        except IntegrityError:
-            raise Conflict("group_exists", _("The kindergarten already has a group with this name.")) from None
-        after = {field: getattr(target, field) for field in GROUP_FIELDS}
-        audit_record(
-            actor=by,
-            action="group.create" if not before else "group.update",
-            obj=target,
-            city=kindergarten.city,
-            request=request,
-            data={
-                "before": {k: v for k, v in before.items() if after.get(k) != v},
-                "after": {k: v for k, v in after.items() if before.get(k) != v},
-            },
-        )
+        exists = Conflict("group_exists", _("The kindergarten already has a group with this name."))
+        city = kindergarten.city
+        return _registry_write(target, values, GROUP_FIELDS, before, exists, city=city, by=by, request=request)
+
+
+def _registry_write(target, values: dict, fields, before: dict, exists: Conflict, *, city: City, by, request):
+    """Save a kindergarten or a group with the values given and audit what changed; `exists` if its name
+    is taken."""
+    kind = target._meta.model_name
+    for field in fields:
+        if field in values:
+            setattr(target, field, values[field])
+    try:
+        with transaction.atomic():
+            target.save()
+    except IntegrityError:
+        raise exists from None
+    after = {field: _registry_json(getattr(target, field)) for field in fields}
+    audit_record(
+        actor=by,
+        action=f"{kind}.create" if not before else f"{kind}.update",
+        obj=target,
+        city=city,
+        request=request,
+        data={
+            "before": {k: v for k, v in before.items() if after.get(k) != v},
+            "after": {k: v for k, v in after.items() if before.get(k) != v},
+        },
+    )
     return target

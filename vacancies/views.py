@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.scoping import can_manage_kindergarten, managed_kindergarten_ids
 from indigo import clock
+from indigo.actions import perform_with_reason
 from indigo.choices import GroupType, Language
 from indigo.db_router import public_read
 from indigo.errors import ServiceError
@@ -208,16 +209,5 @@ def staff_withdraw(request: HttpRequest, seat_id: int) -> HttpResponse:
     seat = get_object_or_404(Seat.objects.select_related("group__kindergarten__city"), pk=seat_id)
     if not can_manage_kindergarten(request.user, seat.group.kindergarten):
         raise PermissionDenied
-    try:
-        seat_withdraw(
-            seat=seat,
-            reason=request.POST.get("reason", ""),
-            note=request.POST.get("note", ""),
-            by=request.user,
-            request=request,
-        )
-    except ServiceError as error:
-        messages.error(request, error.detail)
-    else:
-        messages.success(request, _("Seat %(seat)s withdrawn.") % {"seat": seat.pk})
+    perform_with_reason(request, seat_withdraw, seat=seat, done=_("Seat %(seat)s withdrawn.") % {"seat": seat.pk})
     return _group_response(request, seat.group)

@@ -18,6 +18,7 @@ from accounts.models import AccountBlock, AccountFlag, User
 from accounts.services.blocks import account_block, account_block_lift, account_block_preview, block_end_text
 from accounts.services.sharing import account_flag_dismiss
 from indigo import clock
+from indigo.actions import perform
 from indigo.confirm import Confirmation, confirm_page, confirmed
 from indigo.errors import ServiceError
 
@@ -105,12 +106,8 @@ def flag_block(request: HttpRequest, city, flag_id: int) -> HttpResponse:
 @require_POST
 def flag_dismiss(request: HttpRequest, city, flag_id: int) -> HttpResponse:
     flag = get_object_or_404(AccountFlag.objects.filter(city=city), pk=flag_id)
-    try:
-        account_flag_dismiss(flag=flag, note=request.POST.get("reason", ""), by=request.user, request=request)
-    except ServiceError as error:
-        messages.error(request, error.detail)
-    else:
-        messages.success(request, _("The flag is dismissed."))
+    note = request.POST.get("reason", "")
+    perform(request, account_flag_dismiss, flag=flag, note=note, done=_("The flag is dismissed."))
     return redirect("department-flags", city_slug=city.slug)
 
 
@@ -150,10 +147,6 @@ def blocks_page(request: HttpRequest, city) -> HttpResponse:
 @require_POST
 def block_lift(request: HttpRequest, city, block_id: int) -> HttpResponse:
     block = get_object_or_404(AccountBlock.objects.filter(city=city), pk=block_id)
-    try:
-        account_block_lift(block=block, reason=request.POST.get("reason", ""), by=request.user, request=request)
-    except ServiceError as error:
-        messages.error(request, error.detail)
-    else:
-        messages.success(request, _("The block is lifted."))
+    reason = request.POST.get("reason", "")
+    perform(request, account_block_lift, block=block, reason=reason, done=_("The block is lifted."))
     return redirect("department-blocks", city_slug=city.slug)

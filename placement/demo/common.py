@@ -85,6 +85,11 @@ def ids_by(queryset: models.QuerySet | models.Manager, field: str, values: Seque
     return found
 
 
+def model_from(model: type[models.Model], plan, *fields: str, **values) -> models.Model:
+    """A `model` row with the named attributes of `plan` (one of the demo's dataclasses) and `values`."""
+    return model(**{name: getattr(plan, name) for name in fields}, **values)
+
+
 def bulk_create(model: type[models.Model], rows: Iterable[models.Model]) -> int:
     created = 0
     batch: list[models.Model] = []

@@ -13,7 +13,7 @@ from accounts.models import RepresentativeLink, User
 from indigo.choices import GroupType, Language
 from indigo.clock import at_local
 from indigo.iin import make_iin
-from placement.demo.common import COHORTS, LAST_FILING_DAY, PHONES_CONFIRMED_AT, bulk_create, ids_by, stream
+from placement.demo.common import COHORTS, LAST_FILING_DAY, PHONES_CONFIRMED_AT, bulk_create, ids_by, model_from, stream
 from placement.demo.names import (
     FIRST_NAMES,
     KAZAKH_FATHERS,
@@ -39,6 +39,10 @@ KAZAKH_LANGUAGE_SHARE = 0.65
 
 
 TWIN_SHARE = 0.006
+
+
+# What a child row takes from its plan as it is.
+_CHILD_PLANNED = ("iin", "last_name", "first_name", "patronymic", "birth_date", "sex")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -199,17 +203,7 @@ def load_queue(
         return
     added[Child] += bulk_create(
         Child,
-        (
-            Child(
-                iin=plan.iin,
-                last_name=plan.last_name,
-                first_name=plan.first_name,
-                patronymic=plan.patronymic,
-                birth_date=plan.birth_date,
-                sex=plan.sex,
-            )
-            for plan in fresh
-        ),
+        (model_from(Child, plan, *_CHILD_PLANNED) for plan in fresh),
     )
     child_ids = ids_by(Child.objects, "iin", [plan.iin for plan in fresh])
     references = _reference_maker(city)

@@ -5,9 +5,10 @@ import random
 from collections import Counter
 
 from indigo.choices import GroupType, Language
-from placement.demo.common import COHORTS, EXISTING_SINCE, Deck, bulk_create, ids_by, stream
+from placement.demo.common import COHORTS, EXISTING_SINCE, Deck, bulk_create, ids_by, model_from, stream
 from placement.demo.names import GROUP_NICKNAMES, PRIVATE_NAMES, STATE_NAMES
 from vacancies.models import City, District, Group, Kindergarten, Seat
+from vacancies.registry_services import GROUP_FIELDS, KINDERGARTEN_FIELDS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,6 +118,12 @@ class KindergartenPlan:
     phone: str
     state_order_places: int
     groups: tuple[GroupPlan, ...]
+
+
+# What a kindergarten or a group row takes from its plan as it is (the district is looked up, every
+# kindergarten opens active): the registry's field list (vacancies/registry_services.py), not a copy.
+_PLANNED = tuple(field for field in KINDERGARTEN_FIELDS if field not in ("district", "is_active"))
+_GROUP_PLANNED = tuple(field for field in GROUP_FIELDS if field != "is_active")
 
 
 def demo_kindergartens_plan(*, seed: int, count: int) -> list[KindergartenPlan]:
@@ -246,19 +253,7 @@ def load_kindergartens(
     bulk_create(
         Kindergarten,
         (
-            Kindergarten(
-                city=city,
-                district=districts[plan.district.name_ru],
-                number=plan.number,
-                name_kk=plan.name_kk,
-                name_ru=plan.name_ru,
-                name_en=plan.name_en,
-                ownership=plan.ownership,
-                address_kk=plan.address_kk,
-                address_ru=plan.address_ru,
-                phone=plan.phone,
-                state_order_places=plan.state_order_places,
-            )
+            model_from(Kindergarten, plan, *_PLANNED, city=city, district=districts[plan.district.name_ru])
             for plan in fresh
         ),
     )
@@ -266,14 +261,7 @@ def load_kindergartens(
     bulk_create(
         Group,
         (
-            Group(
-                kindergarten_id=ids[plan.name_ru],
-                name=group.name,
-                cohort=group.cohort,
-                language=group.language,
-                group_type=group.group_type,
-                capacity=group.capacity,
-            )
+            model_from(Group, group, *_GROUP_PLANNED, kindergarten_id=ids[plan.name_ru])
             for plan in fresh
             for group in plan.groups
         ),

@@ -24,6 +24,7 @@ from placement.envy import envy_by_day
 from placement.models import Application, Referral
 from vacancies.models import City, Protocol, Seat, SeatEvent
 from vacancies.reports.base import Chart, Period, Report, city_events, kindergarten_name, language_label
+from vacancies.reports.registry import report_listed
 
 
 @dataclasses.dataclass
@@ -35,6 +36,12 @@ class FairnessDay:
     rows: list = dataclasses.field(default_factory=list)
 
 
+@report_listed(
+    "fairness",
+    _("Fairness"),
+    _("For each protocol: seats that reached general access while children whose turn had come waited."),
+    order=60,
+)
 def report_fairness(*, city: City, period: Period) -> Report:
     """For each protocol: seats that reached general access while children whose turn had come still waited.
 

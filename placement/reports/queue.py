@@ -12,10 +12,18 @@ from django.utils.translation import gettext_lazy as _
 from placement.models import Application
 from vacancies.models import City, District
 from vacancies.reports.base import Chart, Report, language_label
+from vacancies.reports.registry import report_listed
 
 NO_PREFERENCE = _("no preference")
 
 
+@report_listed(
+    "queue",
+    _("Queue length"),
+    _("Children in the queue now, by birth year, language and district."),
+    order=10,
+    uses_period=False,
+)
 def report_queue(*, city: City) -> Report:
     """Children in the queue now by cohort, language and district (of the first preferred kindergarten)."""
     through = Application.preferred_kindergartens.through

@@ -5,9 +5,16 @@ from django.utils.translation import gettext_lazy as _
 from indigo import clock
 from placement.wait_backtest import wait_backtest_latest
 from vacancies.models import City
-from vacancies.reports import Chart, Report
+from vacancies.reports import Chart, Report, report_listed
 
 
+@report_listed(
+    "wait",
+    _("Expected wait: how good it was"),
+    _("The expected wait replayed on past days and compared with when each child was placed."),
+    order=70,
+    uses_period=False,
+)
 def report_wait_backtest(*, city: City) -> Report:
     run = wait_backtest_latest(city=city)
     columns = [

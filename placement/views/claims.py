@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 
 from accounts.ratelimit import rate_limited
 from indigo import clock
+from indigo.actions import perform_with_reason
 from indigo.confirm import Confirmation, confirm_page, confirmed
 from indigo.errors import ServiceError
 from placement.models import Application, Referral
@@ -108,18 +109,9 @@ def referral_refuse_by_parent(request: HttpRequest, referral_id: int) -> HttpRes
     if not confirmed(request):
         confirmation = refuse_confirmation(request, referral).reason_from(request, "refusal")
         return confirm_page(request, confirmation, city=referral.application.city)
-    try:
-        referral_refuse(
-            referral=referral,
-            reason=request.POST.get("reason", ""),
-            note=request.POST.get("note", ""),
-            by=request.user,
-            request=request,
-        )
-    except ServiceError as error:
-        messages.error(request, error.detail)
-    else:
-        messages.success(request, _("The referral is refused; the seat goes back to the queue."))
+    perform_with_reason(
+        request, referral_refuse, referral=referral, done=_("The referral is refused; the seat goes back to the queue.")
+    )
     return redirect("cabinet")
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.scoping import can_manage_kindergarten
 from indigo import clock
+from indigo.actions import perform_with_reason
 from indigo.confirm import Confirmation, confirm_page, confirmed
 from indigo.errors import ServiceError
 from indigo.forms import date_parse
@@ -120,16 +121,7 @@ def staff_departure(request: HttpRequest, referral_id: int) -> HttpResponse:
             cancel_url=reverse("staff-referrals", kwargs={"kindergarten_id": kindergarten.pk}),
         ).reason_from(request, "departure")
         return confirm_page(request, confirmation, city=kindergarten.city)
-    try:
-        referral_departure(
-            referral=referral,
-            reason=request.POST.get("reason", ""),
-            note=request.POST.get("note", ""),
-            by=request.user,
-            request=request,
-        )
-    except ServiceError as error:
-        messages.error(request, error.detail)
-    else:
-        messages.success(request, _("Departure recorded; the group has a place to release."))
+    perform_with_reason(
+        request, referral_departure, referral=referral, done=_("Departure recorded; the group has a place to release.")
+    )
     return redirect("staff-referrals", kindergarten_id=kindergarten.pk)

@@ -41,7 +41,12 @@ class WindowOffer:
 
     @property
     def key(self) -> str:
-        return ClaimWindow(stage=self.stage, opens_at=self.opens_at, closes_at=self.closes_at, **self._market).key
+        return ClaimWindow(**self.row_fields).key
+
+    @property
+    def row_fields(self) -> dict:
+        """The fields of its ClaimWindow row (one per market, stage and moment)."""
+        return {"stage": self.stage, "opens_at": self.opens_at, "closes_at": self.closes_at, **self._market}
 
     _market: dict = dataclasses.field(default_factory=dict, repr=False)
 
@@ -254,15 +259,7 @@ def bid_withdraw(*, application: Application, by, window: str | None = None, req
     """Withdraw the child's list (and its twin's) from an open window; how many rows went."""
     representative_check(by, [application.child_id])
     offer = window_offer(market=Market.of(application), key=window, at=clock.now())
-    row = ClaimWindow.objects.filter(
-        city_id=application.city_id,
-        cohort=application.cohort,
-        language=application.language,
-        group_type=application.group_type,
-        stage=offer.stage,
-        opens_at=offer.opens_at,
-        closes_at=offer.closes_at,
-    ).first()
+    row = ClaimWindow.objects.filter(**offer.row_fields).first()
     if row is None:
         return 0
     with transaction.atomic():

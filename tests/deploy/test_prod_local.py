@@ -16,7 +16,8 @@ import pytest
 from django.db import connections
 
 from deploy.client import CookieClient
-from deploy.local import ROOT, Topology, _alive, free_port
+from deploy.local import Topology
+from deploy.processes import ROOT, alive, free_port
 
 pytestmark = [pytest.mark.xdist_group("prod_local")]
 
@@ -78,7 +79,7 @@ def topology(django_db_setup, django_db_blocker, worker_id):
 
 
 def _alive_pid(path: Path) -> bool:
-    return path.exists() and _alive(path)
+    return path.exists() and alive(path)
 
 
 def test_it_serves_every_piece_of_the_topology(topology):

@@ -1,6 +1,7 @@
 """The summer schedule page: each cohort's access dates and a kindergarten's own dates, with the log (R-S-2)."""
 
 import datetime as dt
+from functools import partial
 
 from django import forms
 from django.contrib import messages
@@ -135,68 +136,57 @@ def schedule_page(request: HttpRequest, city: City) -> HttpResponse:
     # Read before the try below: a bad number is a 400 (indigo/inputs.py), not a service refusal.
     key = "new" if request.POST.get("slot", "new") == "new" else query_int(request.POST, "slot")
     change_pk = query_int(request.POST, "change") or 0
+    if action == "window":
+        form = WindowForm(request.POST, auto_id="id_new_%s" if key == "new" else f"id_w{key}_%s")
+        slot, act = ("window", key), _window_save
+    elif action == "change":
+        form = ChangeForm(request.POST, city=city, cohorts=cohorts, auto_id="id_change_%s")
+        slot, act = ("change",), _change_save
+    elif action == "change_delete":
+        change = get_object_or_404(
+            SummerWindowChange.objects.select_related("window__city", "kindergarten"),
+            pk=change_pk,
+            window__city=city,
+        )
+        form = ReasonForm(request.POST, auto_id=f"id_d{change.pk}_%s")
+        slot, act = ("delete", change.pk), partial(_change_delete, change)
+    else:
+        return HttpResponse(status=400)
+    if not form.is_valid():
+        return _schedule_invalid(request, city, year, slot, form)
     try:
-        if action == "window":
-            prefix = "id_new_%s" if key == "new" else f"id_w{key}_%s"
-            form = WindowForm(request.POST, auto_id=prefix)
-            slot = ("window", key)
-            if not form.is_valid():
-                return _schedule_invalid(request, city, year, slot, form)
-            summer_window_save(
-                city=city,
-                year=year,
-                cohort=form.cleaned_data["cohort"],
-                dates=form.dates(),
-                reason=form.cleaned_data["reason"],
-                by=request.user,
-                request=request,
-            )
-            messages.success(
-                request,
-                _("The dates of children born in %(cohort)s are saved and published in the schedule's log.")
-                % {"cohort": form.cleaned_data["cohort"]},
-            )
-        elif action == "change":
-            form = ChangeForm(request.POST, city=city, cohorts=cohorts, auto_id="id_change_%s")
-            slot = ("change",)
-            if not form.is_valid():
-                return _schedule_invalid(request, city, year, slot, form)
-            window = get_object_or_404(SummerWindow, city=city, year=year, cohort=form.cleaned_data["cohort"])
-            summer_change_save(
-                window=window,
-                kindergarten=form.cleaned_data["kindergarten"],
-                dates=form.dates(),
-                reason=form.cleaned_data["reason"],
-                by=request.user,
-                request=request,
-            )
-            messages.success(
-                request,
-                _("%(kindergarten)s now recruits on its own dates.")
-                % {"kindergarten": form.cleaned_data["kindergarten"]},
-            )
-        elif action == "change_delete":
-            change = get_object_or_404(
-                SummerWindowChange.objects.select_related("window__city", "kindergarten"),
-                pk=change_pk,
-                window__city=city,
-            )
-            form = ReasonForm(request.POST, auto_id=f"id_d{change.pk}_%s")
-            slot = ("delete", change.pk)
-            if not form.is_valid():
-                return _schedule_invalid(request, city, year, slot, form)
-            summer_change_delete(change=change, reason=form.cleaned_data["reason"], by=request.user, request=request)
-            messages.success(
-                request, _("%(kindergarten)s is back on the city's dates.") % {"kindergarten": change.kindergarten}
-            )
-        else:
-            return HttpResponse(status=400)
+        messages.success(request, act(request, city, year, form))
     except ServiceError as error:
         messages.error(request, error.detail)
         return render(
             request, "department/schedule.html", _schedule_context(request, city, year, bound={slot: form}), status=400
         )
     return redirect(f"{reverse('department-schedule', kwargs={'city_slug': city.slug})}?year={year}")
+
+
+def _window_save(request, city: City, year: int, form) -> str:
+    cohort = form.cleaned_data["cohort"]
+    summer_window_save(city=city, year=year, cohort=cohort, **_dated(request, form))
+    return _("The dates of children born in %(cohort)s are saved and published in the schedule's log.") % {
+        "cohort": cohort
+    }
+
+
+def _change_save(request, city: City, year: int, form) -> str:
+    window = get_object_or_404(SummerWindow, city=city, year=year, cohort=form.cleaned_data["cohort"])
+    kindergarten = form.cleaned_data["kindergarten"]
+    summer_change_save(window=window, kindergarten=kindergarten, **_dated(request, form))
+    return _("%(kindergarten)s now recruits on its own dates.") % {"kindergarten": kindergarten}
+
+
+def _change_delete(change: SummerWindowChange, request, city: City, year: int, form) -> str:
+    summer_change_delete(change=change, reason=form.cleaned_data["reason"], by=request.user, request=request)
+    return _("%(kindergarten)s is back on the city's dates.") % {"kindergarten": change.kindergarten}
+
+
+def _dated(request, form) -> dict:
+    """What both kinds of dates are saved with: the dates, the reason the log publishes, who, the request."""
+    return {"dates": form.dates(), "reason": form.cleaned_data["reason"], "by": request.user, "request": request}
 
 
 def _ended_season_confirmation(request, city: City, year: int, ended: dt.date) -> HttpResponse:

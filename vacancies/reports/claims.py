@@ -21,6 +21,7 @@ from django.utils.translation import pgettext_lazy
 
 from vacancies.models import City, SeatEvent, Stage
 from vacancies.reports.base import Chart, Period, Report, city_events, share
+from vacancies.reports.registry import report_listed
 
 # The access stages a claim is made in, with their labels from Stage (written once).
 STAGES = tuple((stage.value, stage.label) for stage in (Stage.PRIORITY, Stage.GENERAL))
@@ -30,6 +31,12 @@ def _claims(city: City, period: Period):
     return city_events(city).filter(kind=SeatEvent.Kind.CLAIMED, at__gte=period.since, at__lt=period.until)
 
 
+@report_listed(
+    "stages",
+    _("Priority or general access"),
+    _("The share of seats claimed in priority access against those left to general access."),
+    order=30,
+)
 def report_claim_stages(*, city: City, period: Period) -> Report:
     """How many seats were claimed in priority access and how many only in general access, by cohort."""
     counts = (
@@ -81,6 +88,7 @@ DELAY_BUCKETS = (
 )
 
 
+@report_listed("hours", _("Time to claim"), _("Hours from a seat's publication to its claim."), order=40)
 def report_claim_hours(*, city: City, period: Period) -> Report:
     """Hours from a seat's publication to its claim, in buckets, for each access stage."""
     delay = ExpressionWrapper(F("at") - Cast(KT("data__published_at"), DateTimeField()), output_field=DurationField())

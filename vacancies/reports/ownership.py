@@ -9,8 +9,15 @@ from django.utils.translation import gettext_lazy as _
 
 from vacancies.models import City, Group, Kindergarten, SeatEvent
 from vacancies.reports.base import Chart, Period, Report, city_events, share
+from vacancies.reports.registry import report_listed
 
 
+@report_listed(
+    "ownership",
+    _("State and private kindergartens"),
+    _("Places and seat movements of state and private kindergartens."),
+    order=50,
+)
 def report_ownership(*, city: City, period: Period) -> Report:
     """State against private kindergartens: places, and what happened to their seats in the period."""
     kindergartens = {

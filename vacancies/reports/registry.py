@@ -1,17 +1,14 @@
-"""The list of reports the console offers. Supply's reports are listed here; placement adds those on
-demand (the queue, fairness, the expected wait) when it is ready, since vacancies does not import
-placement (DESIGN §4). `order` keeps the console's list in one order whoever registered first."""
+"""The list of reports the console offers. Each report module lists its report with `@report_listed`;
+supply's modules are imported by vacancies/reports/__init__.py, demand's (the queue, fairness, the expected
+wait) by placement when it is ready, since vacancies does not import placement (DESIGN §4). `order` keeps
+the console's list in one order whoever registered first."""
 
 import dataclasses
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
 
 from vacancies.models import City
 from vacancies.reports.base import Period, Report
-from vacancies.reports.claims import report_claim_hours, report_claim_stages
-from vacancies.reports.ownership import report_ownership
-from vacancies.reports.seats import report_seat_flow
 
 
 @dataclasses.dataclass(frozen=True)
@@ -19,6 +16,7 @@ class ReportKind:
     slug: str
     title: Promise
     description: Promise
+    # report_<name>(*, city, period) or, for a report on the present (uses_period False), (*, city).
     build: object
     uses_period: bool = True
     order: int = 100
@@ -36,38 +34,16 @@ def report_register(kind: ReportKind) -> None:
     REPORTS.update((k.slug, k) for k in listed)
 
 
+def report_listed(slug: str, title: Promise, description: Promise, *, order: int, uses_period: bool = True):
+    """The decorated report, listed in the console under `slug` at place `order`."""
+
+    def listed(build):
+        report_register(ReportKind(slug, title, description, build, uses_period=uses_period, order=order))
+        return build
+
+    return listed
+
+
 def report_build(*, slug: str, city: City, period: Period) -> Report:
-    return REPORTS[slug].build(city, period)
-
-
-for _kind in (
-    ReportKind(
-        "seats",
-        _("Seats per day"),
-        _("Seats released, claimed, withdrawn and whose referral expired, day by day."),
-        lambda city, period: report_seat_flow(city=city, period=period),
-        order=20,
-    ),
-    ReportKind(
-        "stages",
-        _("Priority or general access"),
-        _("The share of seats claimed in priority access against those left to general access."),
-        lambda city, period: report_claim_stages(city=city, period=period),
-        order=30,
-    ),
-    ReportKind(
-        "hours",
-        _("Time to claim"),
-        _("Hours from a seat's publication to its claim."),
-        lambda city, period: report_claim_hours(city=city, period=period),
-        order=40,
-    ),
-    ReportKind(
-        "ownership",
-        _("State and private kindergartens"),
-        _("Places and seat movements of state and private kindergartens."),
-        lambda city, period: report_ownership(city=city, period=period),
-        order=50,
-    ),
-):
-    report_register(_kind)
+    kind = REPORTS[slug]
+    return kind.build(city=city, period=period) if kind.uses_period else kind.build(city=city)

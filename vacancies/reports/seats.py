@@ -10,10 +10,17 @@ from django.utils.translation import gettext_lazy as _
 
 from vacancies.models import City, SeatEvent
 from vacancies.reports.base import ASTANA, Chart, Period, Report, city_events
+from vacancies.reports.registry import report_listed
 
 FLOW_KINDS = (SeatEvent.Kind.RELEASED, SeatEvent.Kind.CLAIMED, SeatEvent.Kind.WITHDRAWN, SeatEvent.Kind.EXPIRED)
 
 
+@report_listed(
+    "seats",
+    _("Seats per day"),
+    _("Seats released, claimed, withdrawn and whose referral expired, day by day."),
+    order=20,
+)
 def report_seat_flow(*, city: City, period: Period) -> Report:
     """Seats released, claimed, withdrawn and whose referral expired, per local day."""
     counts = (
