@@ -13,6 +13,7 @@ from collections import defaultdict
 
 from django.db import connection
 
+from indigo.bulk import insert_many
 from vacancies.models import Seat, SeatEvent
 
 
@@ -43,12 +44,12 @@ def seats_mark_claimed(*, claims: list[SeatClaim], at: dt.datetime) -> list[Seat
         Seat.objects.filter(pk__in=seat_ids).update(state=Seat.State.CLAIMED, claimed_at=at)
     for claim in claims:
         claim.seat.state, claim.seat.claimed_at = Seat.State.CLAIMED, at
-    return SeatEvent.objects.bulk_create(
-        [
-            SeatEvent(seat=claim.seat, kind=SeatEvent.Kind.CLAIMED, at=at, actor=claim.by, data=claim.data)
-            for claim in claims
-        ]
-    )
+    events = [
+        SeatEvent(seat=claim.seat, kind=SeatEvent.Kind.CLAIMED, at=at, actor=claim.by, data=claim.data)
+        for claim in claims
+    ]
+    insert_many(SeatEvent, events)
+    return events
 
 
 def seat_mark_claimed(*, seat: Seat, at: dt.datetime, by, data: dict) -> SeatEvent:

@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.audit import audit_record
 from accounts.models import RepresentativeLink
 from indigo import clock
+from indigo.bulk import insert_many
 from indigo.errors import Busy, Conflict, ServiceError
 from indigo.locking import is_lock_timeout, lock_timeout_sql
 from indigo.workdays import WorkingCalendar
@@ -398,7 +399,7 @@ def referrals_issue(
             facts.append((seat, by, stage, position))
             if not next_id:
                 unnumbered.append(referrals[-1])
-    Referral.objects.bulk_create(referrals)
+    insert_many(Referral, referrals)
     for referral in unnumbered:
         # No sequence read with the lock (SQLite): the number follows the id the insert gave.
         referral.number = _referral_number(referral.application.city, at, referral.pk)

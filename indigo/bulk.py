@@ -1,0 +1,60 @@
+"""Many rows of one model in one INSERT, from one array per column (PostgreSQL's unnest).
+
+bulk_create compiles a placeholder and prepares a value for every field of every row: for the 6,000
+referrals and 6,000 seat events of a claim window's allocation that was most of its time
+(docs/performance.md). Here each column is one array parameter, cast to the column's type, and the
+database unnests them into rows: one statement, whatever the number of rows. Elsewhere (SQLite) it
+is bulk_create. Only for models whose fields need no pre_save (no auto_now); the caller has made the
+instances, so their defaults are filled in.
+"""
+
+import json
+
+from django.db import connection, models
+
+
+def insert_many(model: type[models.Model], objs: list[models.Model]) -> None:
+    """Insert `objs` (all with their primary key set, or all without) in one statement."""
+    if not objs:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objs)
+        return
+    with_pk = objs[0].pk is not None
+    fields = [field for field in model._meta.concrete_fields if with_pk or not field.primary_key]
+    columns, casts, arrays = [], [], []
+    for field in fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            raise ValueError(f"{model.__name__}.{field.name}: insert_many does not run pre_save")
+        values = [getattr(obj, field.attname) for obj in objs]
+        if isinstance(field, models.JSONField):
+            values = [None if value is None else json.dumps(value, cls=field.encoder) for value in values]
+        elif isinstance(field, models.UUIDField):
+            values = [value if value is None else str(value) for value in values]
+        columns.append(connection.ops.quote_name(field.column))
+        casts.append(f"%s::{_array_type(field)}")
+        arrays.append(values)
+    table = connection.ops.quote_name(model._meta.db_table)
+    # Names from the model's meta and types from its fields, quoted; every value is a parameter.
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({', '.join(casts)})"  # noqa: S608
+    returning = ""
+    if not with_pk:
+        returning = f" RETURNING {connection.ops.quote_name(model._meta.pk.column)}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql + returning, arrays)
+        if not with_pk:
+            # unnest yields the arrays' rows in order, and INSERT … SELECT returns them in that order.
+            for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
+                obj.pk = pk
+    for obj in objs:
+        obj._state.adding, obj._state.db = False, connection.alias
+
+
+def _array_type(field) -> str:
+    if isinstance(field, models.ForeignKey):
+        db_type = field.target_field.rel_db_type(connection)
+    else:
+        db_type = field.db_type(connection)
+    # "varchar(30)" → "varchar"; serial types are their integers.
+    base = db_type.split("(")[0].strip()
+    return {"bigserial": "bigint", "serial": "integer", "smallserial": "smallint"}.get(base, base) + "[]"
