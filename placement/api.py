@@ -25,7 +25,8 @@ from placement.scoping import child_ids_of, children_of
 from placement.selectors import claimable_seats
 from placement.services import referral_departure, referral_enrol, referral_extend, referral_refuse, seats_claim
 from placement.services.applications import application_file, application_withdraw
-from placement.services.claims import CLAIM_RATE, claim_applications
+from placement.services.claim_reads import claim_applications
+from placement.services.claims import CLAIM_RATE
 from vacancies.models import City, Kindergarten, Seat
 from vacancies.reasons import NOTE_MAX, DepartureReason, RefusalReason
 

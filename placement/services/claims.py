@@ -20,22 +20,19 @@ compiling of each query cost more than the database's work (docs/performance.md)
 """
 
 import datetime as dt
-import functools
 import uuid
 import zlib
 
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit_record
-from accounts.models import RepresentativeLink
 from indigo import clock
 from indigo.bulk import insert_many
 from indigo.errors import Busy, Conflict, ServiceError
 from indigo.locking import is_lock_timeout, lock_timeout_sql
 from indigo.workdays import WorkingCalendar
-from placement.models import Application, Child, Referral
+from placement.models import Application, Referral
 from placement.queue.eligibility import (
     application_check,
     claimant_check,
@@ -50,10 +47,11 @@ from placement.queue.eligibility import (
 )
 from placement.queue.order import Market
 from placement.queue.turns import turn_snapshot
+from placement.services.claim_reads import _claim_seats, _marks, claim_applications
 from placement.services.referrals import referral_public_facts
 from vacancies.access import Stage
 from vacancies.locking import protocol_write_lock_sql
-from vacancies.models import City, Group, Kindergarten, Seat
+from vacancies.models import Seat
 from vacancies.seat_states import SeatClaim, seats_mark_claimed
 
 # Per parent: enough to try seat after seat in a rush, too few for a script hammering the portal.
@@ -63,85 +61,6 @@ TWIN_MAX_GAP = dt.timedelta(days=31)
 
 def _busy() -> Busy:
     return Busy("busy", _("Many parents are claiming right now. Please try again in a moment."))
-
-
-def claim_applications(pks: list[int], user) -> list[Application]:
-    """The applications of a claim in pk order, with their child and city, each marked with what the
-    claim checks first: `claimant_verified` (the user is the child's verified representative) and
-    `holds_referral`. One statement, written out: compiling it through the ORM cost more CPU than
-    PostgreSQL spends answering it (docs/performance.md)."""
-    if connection.vendor != "postgresql":
-        return _claim_applications_orm(pks, user)
-    sql = _CLAIM_APPLICATIONS_SQL.format(
-        columns=_Columns.select((Application, "a"), (Child, "c"), (City, "ci")), marks=_marks(pks)
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk, *pks])
-        rows = cursor.fetchall()
-    applications = []
-    for row in rows:
-        application, child, city = _Columns.build(row, Application, Child, City)
-        application.child, application.city = child, city
-        application.claimant_verified, application.holds_referral = row[-2], row[-1]
-        applications.append(application)
-    return applications
-
-
-def _claim_applications_orm(pks: list[int], user) -> list[Application]:
-    """The same read through the ORM, for the SQLite demo (its timestamps need Django's converters)."""
-    return list(
-        Application.objects.filter(pk__in=pks)
-        .select_related("child", "city")
-        .annotate(
-            claimant_verified=Exists(
-                RepresentativeLink.objects.filter(
-                    user_id=user.pk, child_id=OuterRef("child_id"), state=RepresentativeLink.State.VERIFIED
-                )
-            ),
-            holds_referral=Exists(Referral.objects.filter(child_id=OuterRef("child_id"), state=Referral.State.ISSUED)),
-        )
-        .order_by("pk")
-    )
-
-
-def _claim_seats(pks: list[int]) -> dict[int, Seat]:
-    """The seats of a claim with their group and kindergarten, by id; one statement, as above."""
-    if connection.vendor != "postgresql":
-        return Seat.objects.select_related("group__kindergarten").in_bulk(pks)
-    columns = _Columns.select((Seat, "s"), (Group, "g"), (Kindergarten, "k"))
-    sql = _CLAIM_SEATS_SQL.format(columns=columns, marks=_marks(pks))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, pks)
-        rows = cursor.fetchall()
-    seats = {}
-    for row in rows:
-        seat, group, kindergarten = _Columns.build(row, Seat, Group, Kindergarten)
-        group.kindergarten, seat.group = kindergarten, group
-        seats[seat.pk] = seat
-    return seats
-
-
-class _Columns:
-    """Several models' rows read by one written-out SELECT, and the model instances made from them."""
-
-    @staticmethod
-    @functools.cache
-    def names(model) -> tuple[list[str], list[str]]:
-        fields = model._meta.concrete_fields
-        return [f.column for f in fields], [f.attname for f in fields]
-
-    @classmethod
-    def select(cls, *tables) -> str:
-        return ", ".join(f"{alias}.{column}" for model, alias in tables for column in cls.names(model)[0])
-
-    @classmethod
-    def build(cls, row, *models) -> list:
-        instances, start = [], 0
-        for model in models:
-            attnames = cls.names(model)[1]
-            instances.append(model.from_db(connection.alias, attnames, row[start : start + len(attnames)]))
-            start += len(attnames)
-        return instances
 
 
 def twins_check(applications: list[Application]) -> None:
@@ -249,23 +168,7 @@ def seats_claim(*, seats: list[Seat], applications: list[Application], by, reque
     return issued
 
 
-# Only placeholders, the models' own column names (_Columns) and the lock clause are formatted into these.
-_CLAIM_APPLICATIONS_SQL = """
-SELECT {columns},
-    EXISTS (SELECT 1 FROM accounts_representativelink l WHERE l.user_id = %s AND l.child_id = a.child_id
-            AND l.state = 'verified'),
-    EXISTS (SELECT 1 FROM placement_referral r WHERE r.child_id = a.child_id AND r.state = 'issued')
-FROM placement_application a
-JOIN placement_child c ON c.id = a.child_id
-JOIN vacancies_city ci ON ci.id = a.city_id
-WHERE a.id IN ({marks}) ORDER BY a.id
-"""
-_CLAIM_SEATS_SQL = """
-SELECT {columns} FROM vacancies_seat s
-JOIN vacancies_group g ON g.id = s.group_id
-JOIN vacancies_kindergarten k ON k.id = g.kindergarten_id
-WHERE s.id IN ({marks})
-"""
+# Only placeholders and the lock clause are formatted into these.
 _LOCK_APPLICATIONS_SQL = """
 SELECT a.id, a.state, a.stop_listed_until,
     EXISTS (SELECT 1 FROM placement_referral r WHERE r.child_id = a.child_id AND r.state = 'issued')
@@ -280,10 +183,6 @@ WHERE id IN ({marks}) ORDER BY id {lock}
 # With each locked seat, the id its referral will have: the referral's number is made from it, so the
 # row is written once with its number instead of inserted and then updated.
 _NEXT_REFERRAL_ID = ", nextval(pg_get_serial_sequence('placement_referral', 'id')) AS next_referral_id"
-
-
-def _marks(values: list) -> str:
-    return ", ".join(["%s"] * len(values))
 
 
 # pg_advisory_xact_lock(MARKET_LOCK, key): one market's priority claims, one at a time. The two-key

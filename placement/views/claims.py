@@ -21,7 +21,8 @@ from placement.services import (
     referral_refuse,
     seat_claim,
 )
-from placement.services.claims import CLAIM_RATE, claim_applications, referral_enrol_by
+from placement.services.claim_reads import claim_applications
+from placement.services.claims import CLAIM_RATE, referral_enrol_by
 from placement.views.family import my_referral
 from vacancies.models import Seat
 

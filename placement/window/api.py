@@ -19,7 +19,7 @@ from indigo import clock
 from placement.models import Application
 from placement.queue import Market
 from placement.scoping import child_ids_of
-from placement.services.claims import claim_applications
+from placement.services.claim_reads import claim_applications
 from placement.window.bids import bid_place, bid_withdraw, bids_of, windows_open
 
 BID_RATE = "30/m"

@@ -22,7 +22,8 @@ from placement.guards import representative_check
 from placement.models import Application
 from placement.queue import Market
 from placement.queue.eligibility import claimant_check
-from placement.services.claims import claim_applications, twins_check
+from placement.services.claim_reads import claim_applications
+from placement.services.claims import twins_check
 from placement.window.eligibility import application_check, turn_check
 from placement.window.models import Bid, ClaimWindow
 from placement.window.snapshot import OpenWindow, open_windows, window_seat_counts

@@ -1,0 +1,115 @@
+"""A claim's first reads, outside any lock (R-S-6, R-S-7): the applications with what the claim
+checks first, and the seats with their group and kindergarten; one written-out statement each. In a
+rush most claims are refused on these reads, so they are kept cheap; the bid of a claim window reads
+its applications the same way."""
+
+import functools
+
+from django.db import connection
+from django.db.models import Exists, OuterRef
+
+from accounts.models import RepresentativeLink
+from placement.models import Application, Child, Referral
+from vacancies.models import City, Group, Kindergarten, Seat
+
+
+def _marks(values: list) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def claim_applications(pks: list[int], user) -> list[Application]:
+    """The applications of a claim in pk order, with their child and city, each marked with what the
+    claim checks first: `claimant_verified` (the user is the child's verified representative) and
+    `holds_referral`. One statement, written out: compiling it through the ORM cost more CPU than
+    PostgreSQL spends answering it (docs/performance.md)."""
+    if connection.vendor != "postgresql":
+        return _claim_applications_orm(pks, user)
+    sql = _CLAIM_APPLICATIONS_SQL.format(
+        columns=_Columns.select((Application, "a"), (Child, "c"), (City, "ci")), marks=_marks(pks)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, *pks])
+        rows = cursor.fetchall()
+    applications = []
+    for row in rows:
+        application, child, city = _Columns.build(row, Application, Child, City)
+        application.child, application.city = child, city
+        application.claimant_verified, application.holds_referral = row[-2], row[-1]
+        applications.append(application)
+    return applications
+
+
+def _claim_applications_orm(pks: list[int], user) -> list[Application]:
+    """The same read through the ORM, for the SQLite demo (its timestamps need Django's converters)."""
+    return list(
+        Application.objects.filter(pk__in=pks)
+        .select_related("child", "city")
+        .annotate(
+            claimant_verified=Exists(
+                RepresentativeLink.objects.filter(
+                    user_id=user.pk, child_id=OuterRef("child_id"), state=RepresentativeLink.State.VERIFIED
+                )
+            ),
+            holds_referral=Exists(Referral.objects.filter(child_id=OuterRef("child_id"), state=Referral.State.ISSUED)),
+        )
+        .order_by("pk")
+    )
+
+
+def _claim_seats(pks: list[int]) -> dict[int, Seat]:
+    """The seats of a claim with their group and kindergarten, by id; one statement, as above."""
+    if connection.vendor != "postgresql":
+        return Seat.objects.select_related("group__kindergarten").in_bulk(pks)
+    columns = _Columns.select((Seat, "s"), (Group, "g"), (Kindergarten, "k"))
+    sql = _CLAIM_SEATS_SQL.format(columns=columns, marks=_marks(pks))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, pks)
+        rows = cursor.fetchall()
+    seats = {}
+    for row in rows:
+        seat, group, kindergarten = _Columns.build(row, Seat, Group, Kindergarten)
+        group.kindergarten, seat.group = kindergarten, group
+        seats[seat.pk] = seat
+    return seats
+
+
+class _Columns:
+    """Several models' rows read by one written-out SELECT, and the model instances made from them."""
+
+    @staticmethod
+    @functools.cache
+    def names(model) -> tuple[list[str], list[str]]:
+        fields = model._meta.concrete_fields
+        return [f.column for f in fields], [f.attname for f in fields]
+
+    @classmethod
+    def select(cls, *tables) -> str:
+        return ", ".join(f"{alias}.{column}" for model, alias in tables for column in cls.names(model)[0])
+
+    @classmethod
+    def build(cls, row, *models) -> list:
+        instances, start = [], 0
+        for model in models:
+            attnames = cls.names(model)[1]
+            instances.append(model.from_db(connection.alias, attnames, row[start : start + len(attnames)]))
+            start += len(attnames)
+        return instances
+
+
+# Only placeholders and the models' own column names (_Columns) are formatted into these.
+_CLAIM_APPLICATIONS_SQL = """
+SELECT {columns},
+    EXISTS (SELECT 1 FROM accounts_representativelink l WHERE l.user_id = %s AND l.child_id = a.child_id
+            AND l.state = 'verified'),
+    EXISTS (SELECT 1 FROM placement_referral r WHERE r.child_id = a.child_id AND r.state = 'issued')
+FROM placement_application a
+JOIN placement_child c ON c.id = a.child_id
+JOIN vacancies_city ci ON ci.id = a.city_id
+WHERE a.id IN ({marks}) ORDER BY a.id
+"""
+_CLAIM_SEATS_SQL = """
+SELECT {columns} FROM vacancies_seat s
+JOIN vacancies_group g ON g.id = s.group_id
+JOIN vacancies_kindergarten k ON k.id = g.kindergarten_id
+WHERE s.id IN ({marks})
+"""
