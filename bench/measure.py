@@ -161,3 +161,20 @@ def check_no_double_booking(verdicts: Verdicts, checks: dict) -> None:
         checks["double_seats"] == 0 and checks["double_children"] == 0,
         f"{checks['double_seats']} seats, {checks['double_children']} children",
     )
+
+
+def rush_arguments(parser, *, port: int, database: str, around: str) -> None:
+    """The options every rush over HTTP takes (bench/rush.py, bench/window.py)."""
+    from bench import front
+
+    parser.add_argument("--parents", type=int, default=20000)
+    parser.add_argument("--seats", type=int, default=6000)
+    parser.add_argument("--scale", type=float, default=1.0, help=f"size of the city around the {around}")
+    parser.add_argument("--concurrency", type=int, default=12, help="requests in flight at once")
+    parser.add_argument("--healthz-requests", type=int, default=20000)
+    parser.add_argument("--max-seconds", type=float, default=1500)
+    parser.add_argument("--port", type=int, default=port)
+    parser.add_argument("--seed", type=int, default=1)
+    front.add_arguments(parser)
+    parser.add_argument("--invariants-only", action="store_true", help="check correctness, not timings (CI)")
+    parser.add_argument("--database", default=database, help="the work database (a copy of the city)")

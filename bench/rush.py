@@ -29,7 +29,16 @@ from bench import front
 from bench.common import PYTHON, ROOT, Verdicts, bench_env, city_template, clone_database, django_setup, log
 
 # window.py, overload.py and appservers.py import the shared parts from here.
-from bench.measure import check_answered, check_no_double_booking, floors, loadgen, server_config, sql_checks, summarize
+from bench.measure import (
+    check_answered,
+    check_no_double_booking,
+    floors,
+    loadgen,
+    rush_arguments,
+    server_config,
+    sql_checks,
+    summarize,
+)
 from bench.rush_market import market_setup
 from bench.server import ServerConfig
 
@@ -170,20 +179,10 @@ def measure_mode(mode: str, args, template: str, config: ServerConfig | None = N
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mode", choices=["general", "priority", "both"], default="both")
-    parser.add_argument("--parents", type=int, default=20000)
-    parser.add_argument("--seats", type=int, default=6000)
-    parser.add_argument("--scale", type=float, default=1.0, help="size of the city around the rush market")
-    parser.add_argument("--concurrency", type=int, default=12, help="requests in flight at once")
     parser.add_argument("--retries", type=int, default=12)
-    parser.add_argument("--healthz-requests", type=int, default=20000)
-    parser.add_argument("--max-seconds", type=float, default=1500)
-    parser.add_argument("--port", type=int, default=8701)
-    parser.add_argument("--seed", type=int, default=1)
-    front.add_arguments(parser)
-    parser.add_argument("--invariants-only", action="store_true", help="check correctness, not timings (CI)")
+    rush_arguments(parser, port=8701, database=WORK_DATABASE, around="rush market")
     parser.add_argument("--setup", choices=["general", "priority"], help=argparse.SUPPRESS)
     parser.add_argument("--plan", help=argparse.SUPPRESS)
-    parser.add_argument("--database", default=WORK_DATABASE, help="the work database (a copy of the city)")
     args = parser.parse_args(argv)
     if args.setup:
         django_setup(args.database)

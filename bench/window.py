@@ -17,7 +17,6 @@ result and its justified envy (placement/envy.py) are compared.
 """
 
 import argparse
-import dataclasses
 import json
 import os
 import random
@@ -42,7 +41,17 @@ from bench.common import (
     drop_database,
     log,
 )
-from bench.rush import floors, loadgen, server_config, sql_checks, summarize
+from bench.measure import (
+    check_answered,
+    check_no_double_booking,
+    floors,
+    loadgen,
+    rush_arguments,
+    server_config,
+    sql_checks,
+    summarize,
+)
+from bench.window_record import check_record, public_record
 
 WORK_DATABASE = "indigo_bench_window"
 P99_TARGET_MS = 300.0
@@ -198,76 +207,6 @@ def allocate(*, share: float, seed: int, close: str, record_path: str | None) ->
     return result
 
 
-def public_record(window, ran_at) -> dict:
-    """The window's record as anyone downloads it (R-W-5): the next protocol is published at its cutoff
-    and its JSON document fetched from the public API, where the record is one entry of the chain."""
-    import datetime as dt
-
-    import time_machine
-    from django.test import Client
-
-    from indigo import clock
-    from placement.window.record import NOTICE_KIND
-    from vacancies.protocol import protocols_catch_up
-
-    city = window.city
-    cutoff = clock.at_local(clock.local_date(ran_at), city.publication_time)
-    if cutoff <= ran_at:
-        cutoff = clock.at_local(clock.local_date(ran_at) + dt.timedelta(days=1), city.publication_time)
-    with time_machine.travel(cutoff + dt.timedelta(minutes=1), tick=True):
-        protocols = protocols_catch_up(city=city, until=cutoff)
-    client = Client(HTTP_HOST="127.0.0.1")
-    for protocol in reversed(protocols):
-        document = client.get(f"/api/v1/protocols/{protocol.pk}/", HTTP_ACCEPT="application/json").json()
-        for entry in document["entries"]:
-            if entry["kind"] == NOTICE_KIND and entry["payload"].get("window") == window.key:
-                return entry["payload"]
-    raise SystemExit(f"window {window.key}: its record is in none of the {len(protocols)} protocols published")
-
-
-# --- the independent recomputation ---------------------------------------------------------------------
-
-
-def recompute(record: dict) -> dict[str, int | None]:
-    """Serial dictatorship from the published record alone: family (its references joined) → group.
-
-    Families by published rank; one that could not take a seat at the close (not eligible, no rank,
-    beyond the priority turn) gets nothing; the others the first listed group with a seat left for each
-    of their children (twins: two of one group, or none)."""
-    left = {group["id"]: group["seats"] for group in record["groups"]}
-    limit = record.get("turn_limit")
-    given: dict[str, int | None] = {}
-    ranked = sorted(record["bids"], key=lambda bid: (bid["rank"] is None, bid["rank"] or 0, bid["applications"]))
-    for bid in ranked:
-        family, need = ",".join(bid["applications"]), len(bid["applications"])
-        given[family] = None
-        if not bid["eligible"] or bid["rank"] is None or (limit is not None and bid["rank"] > limit):
-            continue
-        choice = next((group for group in bid["groups"] if left.get(group, 0) >= need), None)
-        if choice is not None:
-            left[choice] -= need
-            given[family] = choice
-    return given
-
-
-def check_record(record: dict) -> dict:
-    """The published result against the recomputation, and its justified envy (placement/envy.py)."""
-    from placement.envy import record_envy
-
-    published = {",".join(bid["applications"]): bid["result"] for bid in record["bids"]}
-    mine = recompute(record)
-    differences = sorted(
-        family for family in mine.keys() | published.keys() if mine.get(family) != published.get(family)
-    )
-    placed = sum(len(bid["applications"]) for bid in record["bids"] if bid["result"] is not None)
-    return {
-        "bids": len(record["bids"]),
-        "placed": placed,
-        "differences": differences,
-        "envy": dataclasses.asdict(record_envy(record)),
-    }
-
-
 # --- the run ------------------------------------------------------------------------------------------
 
 
@@ -383,12 +322,7 @@ def measure(args, template: str) -> bool:
     )
 
     verdicts = Verdicts()
-    server_errors = bids["errors_5xx"] - bids["statuses"].get(503, 0)
-    verdicts.check(
-        "no server error, no request unanswered",
-        server_errors == 0 and bids["no_answer"] == 0,
-        f"{server_errors} 5xx other than 503, {bids['no_answer']} unanswered",
-    )
+    check_answered(verdicts, bids)
     full = runs[-1]
     verdicts.check(
         "every accepted bid allocated once",
@@ -396,11 +330,7 @@ def measure(args, template: str) -> bool:
         f"{len(result['placed'])} accepted + {filled} written directly, {full['bids']} in the database, "
         f"{checked['bids']} published",
     )
-    verdicts.check(
-        "zero double bookings",
-        checks["double_seats"] == 0 and checks["double_children"] == 0,
-        f"{checks['double_seats']} seats, {checks['double_children']} children",
-    )
+    check_no_double_booking(verdicts, checks)
     verdicts.check(
         "every seat given has its one referral",
         checks["placed"] == full["placed"] == checked["placed"],
@@ -438,17 +368,7 @@ def measure(args, template: str) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--parents", type=int, default=20000)
-    parser.add_argument("--seats", type=int, default=6000)
-    parser.add_argument("--scale", type=float, default=1.0, help="size of the city around the window's market")
-    parser.add_argument("--concurrency", type=int, default=12, help="requests in flight at once")
-    parser.add_argument("--healthz-requests", type=int, default=20000)
-    parser.add_argument("--max-seconds", type=float, default=1500)
-    parser.add_argument("--port", type=int, default=8707)
-    parser.add_argument("--seed", type=int, default=1)
-    front.add_arguments(parser)
-    parser.add_argument("--invariants-only", action="store_true", help="check correctness, not timings (CI)")
-    parser.add_argument("--database", default=WORK_DATABASE, help="the work database (a copy of the city)")
+    rush_arguments(parser, port=8707, database=WORK_DATABASE, around="window's market")
     parser.add_argument("--setup", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--allocate", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--close", help=argparse.SUPPRESS)
