@@ -67,6 +67,9 @@ class Bid(models.Model):
     placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+    # When the family was told its list gave no seat: set in the transaction that sends, so a retried
+    # task (ACKS_LATE) sends nothing twice and a failed send leaves it empty for the retry.
+    unplaced_told_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("bid")

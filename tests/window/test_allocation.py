@@ -232,3 +232,19 @@ def test_it_sends_the_referral_sms_and_tells_the_others_R_W_4(
     texts = {message.to: message.body for message in outbox}
     assert Referral.objects.get().number in texts[user1.phone]
     assert "place in the queue is kept" in texts[user2.phone]
+
+
+def test_a_retried_word_to_the_unplaced_sends_nothing_twice_R_W_6(city, publish, groups, outbox):
+    from placement.window.tasks import notify_window_unplaced
+
+    publish(1, 1)  # two seats: both children in turn, both list the first group only
+    user1, first = family(city, 1)
+    user2, second = family(city, 2)
+    bid(user1, [first], [groups[0]])
+    bid(user2, [second], [groups[0]])
+    [allocation] = allocate()
+    outbox.clear()
+    # ACKS_LATE: the same task delivered again after a worker died must not text the family twice.
+    assert notify_window_unplaced(allocation.pk, [second.pk]) == 1
+    assert notify_window_unplaced(allocation.pk, [second.pk]) == 0
+    assert [message.to for message in outbox] == [user2.phone]
