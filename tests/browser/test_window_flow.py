@@ -8,14 +8,16 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
+from accounts.models import RepresentativeLink
 from indigo import clock
 from placement.day_close import day_close
 from placement.models import Referral
 from placement.window.allocation import windows_allocate_due
 from placement.window.bids import bid_place
+from placement.window.models import Bid
 from tests.browser.test_claim_flow import sign_in
-from tests.factories import GroupFactory
-from tests.placement.conftest import family
+from tests.factories import ApplicationFactory, ChildFactory, GroupFactory
+from tests.placement.conftest import FILED, family
 from vacancies.models import ClaimMode
 from vacancies.services import seat_release
 
@@ -104,3 +106,36 @@ def test_it_bids_from_a_phone_and_shows_the_referral_and_the_reasons(
             screenshot(phone, label)
     finally:
         traveller.stop()
+
+
+def test_twins_share_one_list_from_a_phone(live_server, browser, city, kindergarten_a, screenshot):
+    """R-W-3 with R-S-7: a mother of twins lists a group and makes it one list for both, on a phone."""
+    city.priority_mode = ClaimMode.WINDOW
+    city.save()
+    group = GroupFactory(kindergarten=kindergarten_a, cohort=2021, language="kk", capacity=5, name="Айгөлек")
+    user, elder = family(city, 1, username="mother")
+    twin = ChildFactory(birth_date=elder.child.birth_date, first_name="Айару")
+    RepresentativeLink.objects.create(user=user, child=twin, relation="parent", state="verified")
+    younger = ApplicationFactory(city=city, child=twin, filed_at=FILED + dt.timedelta(minutes=1, seconds=30))
+    seat_release(group=group, count=2, at=clock.at_local(dt.date(2024, 5, 31), dt.time(9)))
+    day_close(city=city, cutoff=clock.at_local(dt.date(2024, 5, 31), dt.time(18)))
+
+    traveller = time_machine.travel(EVENING + dt.timedelta(minutes=5), tick=True)
+    traveller.start()
+    try:
+        phone = browser.new_context(locale="ru-RU", viewport=PHONE).new_page()
+        sign_in(phone, live_server.url, "mother")
+        phone.goto(f"{live_server.url}/ru/cabinet/applications/{elder.pk}/bid/")
+        phone.get_by_test_id("bid-groups").locator(f"[data-group='{group.pk}'] button").click()
+        phone.get_by_test_id("bid-twin").get_by_role("button").click()
+        expect(phone.get_by_test_id("bid-twin")).to_contain_text("Айару")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        screenshot(phone, "twins-ru-375")
+        for language, viewport, label in (("kk", PHONE, "twins-kk-375"), ("kk", DESK, "twins-kk-1280")):
+            phone.set_viewport_size(viewport)
+            phone.goto(phone.url.replace("/ru/", f"/{language}/"))
+            screenshot(phone, label)
+    finally:
+        traveller.stop()
+    rows = {bid.application_id: bid.batch for bid in Bid.objects.all()}
+    assert set(rows) == {elder.pk, younger.pk} and len(set(rows.values())) == 1
