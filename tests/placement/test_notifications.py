@@ -58,7 +58,7 @@ def test_it_tells_the_family_the_referral_expired(city, open_seats, outbox):
     assert referral.number in outbox[-1].body
 
 
-def test_a_retried_referral_issued_task_sends_one_sms(city, open_seats, outbox):
+def test_a_retried_referral_issued_task_sends_one_sms_R_S_8(city, open_seats, outbox):
     """ACKS_LATE runs a task again after a worker dies: the family still gets one message."""
     [seat] = open_seats(1)
     user, application = family(city, 1)
@@ -69,7 +69,7 @@ def test_a_retried_referral_issued_task_sends_one_sms(city, open_seats, outbox):
     assert len(outbox) == 1
 
 
-def test_a_referral_issued_task_that_failed_to_send_sends_on_retry(city, open_seats, outbox, monkeypatch):
+def test_a_referral_issued_task_that_failed_to_send_sends_on_retry_R_S_8(city, open_seats, outbox, monkeypatch):
     from indigo import senders
     from placement import tasks
 

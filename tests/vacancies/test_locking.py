@@ -1,6 +1,7 @@
-"""Every path that locks rows waits a bounded time (indigo/locking.py): a withdrawal behind a claim
-that holds the seat is told "busy, try again" within the lock timeout; the control shows that
-without the timeout it waits for as long as the lock is held."""
+"""R-S-5 (a withdrawal at any time) and R-S-7 (claims under a lock): every path that locks rows waits
+a bounded time (indigo/locking.py). A withdrawal behind a claim that holds the seat is told "busy, try
+again" within the lock timeout; the control shows that without the timeout it waits for as long as
+the lock is held."""
 
 import threading
 import time
