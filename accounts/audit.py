@@ -4,13 +4,16 @@ from accounts.models import AuditLog
 from indigo import clock
 
 
-def audit_record(*, actor, action: str, obj=None, city=None, request=None, data: dict | None = None) -> AuditLog:
+def audit_entry(
+    *, actor, action: str, obj=None, city=None, request=None, data: dict | None = None, at=None
+) -> AuditLog:
+    """The entry, unsaved: for a writer that inserts it in the statement of its own change."""
     ip = user_agent = None
     if request is not None:
         ip = request.META.get("REMOTE_ADDR")
         user_agent = request.META.get("HTTP_USER_AGENT", "")[:300]
-    return AuditLog.objects.create(
-        at=clock.now(),
+    return AuditLog(
+        at=at or clock.now(),
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
@@ -20,3 +23,9 @@ def audit_record(*, actor, action: str, obj=None, city=None, request=None, data:
         user_agent=user_agent or "",
         data=data or {},
     )
+
+
+def audit_record(*, actor, action: str, obj=None, city=None, request=None, data: dict | None = None) -> AuditLog:
+    entry = audit_entry(actor=actor, action=action, obj=obj, city=city, request=request, data=data)
+    entry.save(force_insert=True)
+    return entry

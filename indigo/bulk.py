@@ -21,6 +21,24 @@ def insert_many(model: type[models.Model], objs: list[models.Model]) -> None:
         model.objects.bulk_create(objs)
         return
     with_pk = objs[0].pk is not None
+    sql, arrays = insert_statement(model, objs)
+    returning = ""
+    if not with_pk:
+        returning = f" RETURNING {connection.ops.quote_name(model._meta.pk.column)}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql + returning, arrays)
+        if not with_pk:
+            # unnest yields the arrays' rows in order, and INSERT … SELECT returns them in that order.
+            for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
+                obj.pk = pk
+    for obj in objs:
+        obj._state.adding, obj._state.db = False, connection.alias
+
+
+def insert_statement(model: type[models.Model], objs: list[models.Model], *, where: str = "") -> tuple[str, list]:
+    """insert_many's INSERT (PostgreSQL) and its parameters, unsent: for a writer that sends it with
+    its own change in one statement, as a CTE. `where` (SQL, no parameters) guards the rows."""
+    with_pk = objs[0].pk is not None
     fields = [field for field in model._meta.concrete_fields if with_pk or not field.primary_key]
     columns, casts, arrays = [], [], []
     for field in fields:
@@ -35,19 +53,10 @@ def insert_many(model: type[models.Model], objs: list[models.Model]) -> None:
         casts.append(f"%s::{_array_type(field)}")
         arrays.append(values)
     table = connection.ops.quote_name(model._meta.db_table)
+    guard = f" WHERE {where}" if where else ""
     # Names from the model's meta and types from its fields, quoted; every value is a parameter.
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({', '.join(casts)})"  # noqa: S608
-    returning = ""
-    if not with_pk:
-        returning = f" RETURNING {connection.ops.quote_name(model._meta.pk.column)}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql + returning, arrays)
-        if not with_pk:
-            # unnest yields the arrays' rows in order, and INSERT … SELECT returns them in that order.
-            for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
-                obj.pk = pk
-    for obj in objs:
-        obj._state.adding, obj._state.db = False, connection.alias
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({', '.join(casts)}){guard}"  # noqa: S608
+    return sql, arrays
 
 
 def _array_type(field) -> str:

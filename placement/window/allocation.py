@@ -162,7 +162,8 @@ def window_allocate(*, window: ClaimWindow) -> WindowAllocation:
     existing = WindowAllocation.objects.filter(window=window).first()
     if existing is not None:
         return existing
-    # Every bid stamped before the close has committed past this line (vacancies/locking.py).
+    # Every withdrawal stamped before the close has committed past this line (vacancies/locking.py); a
+    # bid is ordered against the run by the window's row (bids.py, _lock_window).
     protocol_writers_drain(window.city_id)
     try:
         with transaction.atomic(durable=True):
@@ -174,8 +175,9 @@ def window_allocate(*, window: ClaimWindow) -> WindowAllocation:
 
 
 def _lock_window(window: ClaimWindow) -> ClaimWindow:
-    """A second run waits here, then finds the first one's allocation; tests switch it off to show
-    what it prevents."""
+    """A second run waits here, then finds the first one's allocation; a bid in flight, which holds
+    the row in share mode, is waited for, and a later one waits and is refused (bids.py). Tests switch
+    it off to show what it prevents."""
     return ClaimWindow.objects.select_for_update().select_related("city").get(pk=window.pk)
 
 

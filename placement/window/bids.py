@@ -1,9 +1,9 @@
 """Bids in a claim window (R-W-3): an ordered list of up to K groups per child, twins together.
 
 A bid is a plain row write: no seat is locked and no queue is ranked for it except, in priority
-access, the child's own turn (R-S-6). It is stamped under the city's writer lock (vacancies/locking.py),
-so the allocation, which drains the writers once the close has passed, sees every bid stamped before
-the close and none after it.
+access, the child's own turn (R-S-6). A bid counts when it arrives before the close; the window's row,
+locked in share mode by each bid and for update by the allocation (allocation.py), makes the
+allocation see every bid written before it and refuse every bid that comes after it.
 """
 
 import dataclasses
@@ -15,9 +15,12 @@ from django.db import connection, transaction
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from accounts.audit import audit_record
+from accounts.audit import audit_entry, audit_record
+from accounts.models import AuditLog
 from indigo import clock
+from indigo.bulk import insert_statement
 from indigo.errors import Conflict, ServiceError
+from indigo.locking import lock_timeout_sql
 from placement.guards import representative_check
 from placement.models import Application
 from placement.queue import Market
@@ -25,7 +28,7 @@ from placement.queue.eligibility import claimant_check
 from placement.services.claim_reads import claim_applications
 from placement.services.claims import twins_check
 from placement.window.eligibility import application_check, turn_check
-from placement.window.models import Bid, ClaimWindow
+from placement.window.models import Bid, ClaimWindow, WindowAllocation
 from placement.window.snapshot import OpenWindow, open_windows, window_seat_counts
 from vacancies.locking import protocol_write_begin
 from vacancies.models import Group
@@ -158,7 +161,7 @@ def bid_place(
     access: whose turn has not come), and anything at or after the close. The applications best come
     from claim_applications (with whether `by` represents the child and whether it holds a referral);
     other ones are read so, in one statement. The window and its groups come from the window's snapshot
-    (snapshot.py), so the write is the bid's only work: a lock that never waits, a DELETE, an upsert."""
+    (snapshot.py), so the write is the bid's only work: one round trip with its audit entry."""
     if len(applications) > 2 or len({a.pk for a in applications}) != len(applications):
         raise ServiceError("claim_shape", _("List groups for one child, or for twins together."))
     if not all(hasattr(application, "claimant_verified") for application in applications):
@@ -191,27 +194,34 @@ def bid_place(
         opens_at=offer.opens_at,
         closes_at=offer.closes_at,
     )
-    ids = [application.pk for application in applications]
-    with transaction.atomic():
-        # The moment that decides "before the close" is read under the writer lock (see the docstring).
-        at = protocol_write_begin(city.pk)
-        if at >= row.closes_at:
-            raise _closed(row.closes_at)
-        bids = _bids_write(row, applications, groups, by=by, at=at)
-        audit_record(
-            actor=by,
-            action="bid.place",
-            obj=applications[0],
-            city=city,
-            request=request,
-            data={"window": row.key, "applications": ids, "groups": groups},
-        )
+    # The window was chosen open at `now`: the bid arrived before the close. What makes it count is
+    # _bids_write: written before the allocation locks the window, it is seen by it; after, refused.
+    at = now
+    audit = audit_entry(
+        actor=by,
+        action="bid.place",
+        obj=applications[0],
+        city=city,
+        request=request,
+        data={"window": row.key, "applications": [a.pk for a in applications], "groups": groups},
+        at=at,
+    )
+    bids = _bids_write(row, applications, groups, by=by, at=at, audit=audit)
+    if not bids:
+        raise _closed(row.closes_at)
     return bids
 
 
-def _bids_write(row: ClaimWindow, applications: list[Application], groups: list[int], *, by, at) -> list[Bid]:
-    """Replace the child's (twins': both) rows in the window with one new batch. A twin listed before
-    with the other child, and now alone (or the other way round), loses its old row."""
+def _bids_write(
+    row: ClaimWindow, applications: list[Application], groups: list[int], *, by, at, audit: AuditLog
+) -> list[Bid]:
+    """Replace the child's (twins': both) rows in the window with one new batch, with its audit entry;
+    the bids written, or none when the window's allocation has run. A twin listed before with the other
+    child, and now alone (or the other way round), loses its old row.
+
+    The window's row, locked in share mode, decides which side of the allocation a bid falls on: the
+    allocation locks it for update (allocation.py), so a bid that has it is seen by the allocation, and
+    a bid that waited for it finds the allocation done and writes nothing."""
     ids = [application.pk for application in applications]
     batch = uuid.uuid4()
     bids = [
@@ -219,40 +229,59 @@ def _bids_write(row: ClaimWindow, applications: list[Application], groups: list[
         for a in applications
     ]
     if connection.vendor != "postgresql":
-        Bid.objects.filter(
-            window_id=row.pk, batch__in=Bid.objects.filter(window_id=row.pk, application_id__in=ids).values("batch")
-        ).exclude(application_id__in=ids).delete()
-        return Bid.objects.bulk_create(
-            bids,
-            update_conflicts=True,
-            unique_fields=["window", "application"],
-            update_fields=["batch", "groups", "placed_by", "updated_at"],
-        )
-    # One statement for both: the opening minute's hot path (docs/performance.md). The DELETE touches
-    # only other children's rows, the upsert only these, so the two never meet on a row.
-    values = ", ".join(["(%s, %s, %s::uuid, %s::jsonb, %s, %s, %s)"] * len(bids))
-    params = [row.pk, row.pk, ids, ids]
+        with transaction.atomic():
+            if WindowAllocation.objects.filter(window_id=row.pk).exists():
+                return []
+            Bid.objects.filter(
+                window_id=row.pk, batch__in=Bid.objects.filter(window_id=row.pk, application_id__in=ids).values("batch")
+            ).exclude(application_id__in=ids).delete()
+            written = Bid.objects.bulk_create(
+                bids,
+                update_conflicts=True,
+                unique_fields=["window", "application"],
+                update_fields=["batch", "groups", "placed_by", "updated_at"],
+            )
+            audit.save(force_insert=True)
+            return written
+    # One round trip and, outside a transaction, one transaction (PostgreSQL runs the statements of one
+    # query string as one): the lock timeout, the window's row, then the stale twin rows, the upsert and
+    # the audit entry in one statement. The DELETE touches only other children's rows, the upsert only
+    # these, so the two never meet on a row. The opening minute's hot path (docs/performance.md).
+    audit_sql, audit_params = insert_statement(AuditLog, [audit], where="EXISTS (SELECT 1 FROM written)")
+    values = ", ".join(["(%s, %s, %s::uuid, %s::jsonb, %s, %s::timestamptz, %s::timestamptz)"] * len(bids))
+    params = [row.pk, row.pk, row.pk, ids, ids]
     for bid in bids:
         params += [row.pk, bid.application_id, str(batch), json.dumps(groups), by.pk, at, at]
+    sql = lock_timeout_sql() + _WINDOW_SHARE_SQL.format(window=int(row.pk))
+    sql += _BIDS_WRITE_SQL.format(values=values, audit=audit_sql)
     with connection.cursor() as cursor:
-        cursor.execute(_BIDS_WRITE_SQL.format(values=values), params)
-        for bid, (pk,) in zip(bids, cursor.fetchall(), strict=True):
-            bid.pk = pk
+        cursor.execute(sql, [*params, *audit_params])
+        written = cursor.fetchall()
+    if not written:
+        return []
+    for bid, (pk,) in zip(bids, written, strict=True):
+        bid.pk = pk
     return bids
 
 
-# Only the VALUES placeholders are formatted in.
+# Only placeholders, the lock timeout and the window's id (integers) and the audit entry's INSERT
+# (bulk.insert_statement: quoted names, values as parameters) are formatted in.
+_WINDOW_SHARE_SQL = "SELECT 1 FROM placement_claimwindow WHERE id = {window:d} FOR SHARE;"
 _BIDS_WRITE_SQL = """
-WITH stale AS (
+WITH open AS (
+    SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM placement_windowallocation WHERE window_id = %s)
+), stale AS (
     DELETE FROM placement_bid WHERE window_id = %s
     AND batch IN (SELECT batch FROM placement_bid WHERE window_id = %s AND application_id = ANY(%s))
-    AND NOT application_id = ANY(%s)
-)
-INSERT INTO placement_bid (window_id, application_id, batch, groups, placed_by_id, created_at, updated_at)
-VALUES {values}
-ON CONFLICT (window_id, application_id) DO UPDATE SET batch = EXCLUDED.batch, groups = EXCLUDED.groups,
-    placed_by_id = EXCLUDED.placed_by_id, updated_at = EXCLUDED.updated_at
-RETURNING id
+    AND NOT application_id = ANY(%s) AND EXISTS (SELECT 1 FROM open)
+), written AS (
+    INSERT INTO placement_bid (window_id, application_id, batch, groups, placed_by_id, created_at, updated_at)
+    SELECT * FROM (VALUES {values}) AS v WHERE EXISTS (SELECT 1 FROM open)
+    ON CONFLICT (window_id, application_id) DO UPDATE SET batch = EXCLUDED.batch, groups = EXCLUDED.groups,
+        placed_by_id = EXCLUDED.placed_by_id, updated_at = EXCLUDED.updated_at
+    RETURNING id
+), audit AS ({audit})
+SELECT id FROM written
 """
 
 
