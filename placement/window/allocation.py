@@ -28,7 +28,7 @@ from placement.models import Application
 from placement.queue import Market
 from placement.services.claims import _lock_applications, _lock_seats, _market_locks, referrals_issue
 from placement.window.eligibility import eligible_ranks, priority_allowed
-from placement.window.models import Bid, ClaimWindow, WindowAllocation
+from placement.window.models import WINDOW_LOCK, Bid, ClaimWindow, WindowAllocation
 from placement.window.record import FORMAT, NOTICE_KIND, last_ranks
 from vacancies.locking import protocol_write_begin, protocol_writers_drain
 from vacancies.models import City, ProtocolNotice, Seat
@@ -163,7 +163,7 @@ def window_allocate(*, window: ClaimWindow) -> WindowAllocation:
     if existing is not None:
         return existing
     # Every withdrawal stamped before the close has committed past this line (vacancies/locking.py); a
-    # bid is ordered against the run by the window's row (bids.py, _lock_window).
+    # bid is ordered against the run by the window's lock (bids.py, _lock_window).
     protocol_writers_drain(window.city_id)
     try:
         with transaction.atomic(durable=True):
@@ -175,9 +175,12 @@ def window_allocate(*, window: ClaimWindow) -> WindowAllocation:
 
 
 def _lock_window(window: ClaimWindow) -> ClaimWindow:
-    """A second run waits here, then finds the first one's allocation; a bid in flight, which holds
-    the row in share mode, is waited for, and a later one waits and is refused (bids.py). Tests switch
-    it off to show what it prevents."""
+    """A second run waits here, then finds the first one's allocation. First the window's lock, taken
+    alone: the bids in flight, which share it, are waited for, and a later bid waits and is refused
+    (bids.py); then the row. Tests switch it off to show what it prevents."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [WINDOW_LOCK, window.pk])
     return ClaimWindow.objects.select_for_update().select_related("city").get(pk=window.pk)
 
 

@@ -1,9 +1,9 @@
 """Bids in a claim window (R-W-3): an ordered list of up to K groups per child, twins together.
 
 A bid is a plain row write: no seat is locked and no queue is ranked for it except, in priority
-access, the child's own turn (R-S-6). A bid counts when it arrives before the close; the window's row,
-locked in share mode by each bid and for update by the allocation (allocation.py), makes the
-allocation see every bid written before it and refuse every bid that comes after it.
+access, the child's own turn (R-S-6). A bid counts when it arrives before the close; the window's
+lock, shared by the bids and taken alone by the allocation (allocation.py), makes the allocation see
+every bid written before it and refuse every bid that comes after it.
 """
 
 import dataclasses
@@ -28,7 +28,7 @@ from placement.queue.eligibility import claimant_check
 from placement.services.claim_reads import claim_applications
 from placement.services.claims import twins_check
 from placement.window.eligibility import application_check, turn_check
-from placement.window.models import Bid, ClaimWindow, WindowAllocation
+from placement.window.models import WINDOW_LOCK, Bid, ClaimWindow, WindowAllocation
 from placement.window.snapshot import OpenWindow, open_windows, window_seat_counts
 from vacancies.locking import protocol_write_begin
 from vacancies.models import Group
@@ -219,9 +219,10 @@ def _bids_write(
     the bids written, or none when the window's allocation has run. A twin listed before with the other
     child, and now alone (or the other way round), loses its old row.
 
-    The window's row, locked in share mode, decides which side of the allocation a bid falls on: the
-    allocation locks it for update (allocation.py), so a bid that has it is seen by the allocation, and
-    a bid that waited for it finds the allocation done and writes nothing."""
+    The window's lock, taken in share mode, decides which side of the allocation a bid falls on: the
+    allocation takes it exclusively (allocation.py), so a bid that has it is seen by the allocation, and
+    a bid that waited for it finds the allocation done and writes nothing. An advisory lock, not the
+    window's row: twenty thousand bids sharing one row would each write to it."""
     ids = [application.pk for application in applications]
     batch = uuid.uuid4()
     bids = [
@@ -244,7 +245,7 @@ def _bids_write(
             audit.save(force_insert=True)
             return written
     # One round trip and, outside a transaction, one transaction (PostgreSQL runs the statements of one
-    # query string as one): the lock timeout, the window's row, then the stale twin rows, the upsert and
+    # query string as one): the lock timeout, the window's lock, then the stale twin rows, the upsert and
     # the audit entry in one statement. The DELETE touches only other children's rows, the upsert only
     # these, so the two never meet on a row. The opening minute's hot path (docs/performance.md).
     audit_sql, audit_params = insert_statement(AuditLog, [audit], where="EXISTS (SELECT 1 FROM written)")
@@ -252,7 +253,7 @@ def _bids_write(
     params = [row.pk, row.pk, row.pk, ids, ids]
     for bid in bids:
         params += [row.pk, bid.application_id, str(batch), json.dumps(groups), by.pk, at, at]
-    sql = lock_timeout_sql() + _WINDOW_SHARE_SQL.format(window=int(row.pk))
+    sql = lock_timeout_sql() + _WINDOW_SHARE_SQL.format(lock=WINDOW_LOCK, window=int(row.pk))
     sql += _BIDS_WRITE_SQL.format(values=values, audit=audit_sql)
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *audit_params])
@@ -266,7 +267,7 @@ def _bids_write(
 
 # Only placeholders, the lock timeout and the window's id (integers) and the audit entry's INSERT
 # (bulk.insert_statement: quoted names, values as parameters) are formatted in.
-_WINDOW_SHARE_SQL = "SELECT 1 FROM placement_claimwindow WHERE id = {window:d} FOR SHARE;"
+_WINDOW_SHARE_SQL = "SELECT pg_advisory_xact_lock_shared({lock:d}, {window:d});"
 _BIDS_WRITE_SQL = """
 WITH open AS (
     SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM placement_windowallocation WHERE window_id = %s)

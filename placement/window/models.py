@@ -15,6 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from indigo.choices import GroupType, Language
 from vacancies.models import Stage as SeatStage
 
+# pg_advisory_xact_lock(WINDOW_LOCK, window id): shared by each bid while it writes, taken alone by the
+# window's allocation (bids.py, allocation.py). Two keys: it never meets a one-key lock.
+WINDOW_LOCK = 0x525704  # "R W 4"
+
 
 class ClaimWindow(models.Model):
     class Stage(models.TextChoices):

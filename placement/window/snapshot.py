@@ -6,8 +6,8 @@ has come. Neither answer is a decision: the allocation counts the seats and judg
 exactly, at the close (R-W-4). So both are read once and kept:
 
 - the market's open windows, their row ids and each group's window seats, in the shared cache for
-  WINDOW_SNAPSHOT_S seconds (an empty answer is never kept: a window opening, or its seats being
-  stamped a moment late by the 18:00 job, is seen by the next bid);
+  WINDOW_SNAPSHOT_S seconds, and in each process for the same slot (an empty answer is never kept: a
+  window opening, or its seats being stamped a moment late by the 18:00 job, is seen by the next bid);
 - a priority window's ranking (the market's eligible children in R-Q-2 order) and its turn limit, per
   process for WINDOW_TURN_SNAPSHOT_S seconds. During a window no seat of it is claimed, so the turn
   limit does not move and the ranking moves only when a child leaves the queue or is stop-listed: the
@@ -81,15 +81,29 @@ def _cache_key(market: Market, at: dt.datetime, seconds: int) -> str:
     return f"window-open:v1:{market.city_id}:{market.cohort}:{market.language}:{market.group_type}:{slot}"
 
 
+# The shared cache's answer for a slot, kept by the process for that slot too: the same answer, without
+# a cache round trip for every bid (it is what a bid would read there). Only the current slots are kept.
+_slots: dict[str, list[OpenWindow]] = {}
+
+
 def open_windows(*, market: Market, at: dt.datetime) -> list[OpenWindow]:
-    """The market's windows open at `at`, soonest close first, from the shared cache when it has them."""
+    """The market's windows open at `at`, soonest close first, from the process's or the shared cache
+    when they have them."""
     seconds = settings.WINDOW_SNAPSHOT_S
     key = _cache_key(market, at, seconds) if seconds > 0 else None
-    windows = cache.get(key) if key else None
+    windows = _slots.get(key) if key else None
+    if windows is None and key:
+        windows = cache.get(key)
     if windows is None:
         windows = _read(market, at)
         if key and windows:
             cache.set(key, windows, seconds)
+    if key and windows and key not in _slots:
+        slot = key.rsplit(":", 1)[1]
+        for old in list(_slots):  # list() copies the keys at once: other threads may add meanwhile
+            if old.rsplit(":", 1)[1] != slot:
+                _slots.pop(old, None)
+        _slots[key] = windows
     return [window for window in windows if window.is_open(at)]
 
 
@@ -168,3 +182,4 @@ def _read_turns(application: Application, at: dt.datetime) -> _Turns:
 
 def window_snapshots_clear() -> None:
     _turns.clear()
+    _slots.clear()

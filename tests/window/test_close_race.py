@@ -1,5 +1,5 @@
 """R-W-3/R-W-4 at the close: which side of the allocation a bid falls on is decided by the window's
-row, locked in share mode by the bid and for update by the allocation.
+lock, shared by the bids and taken alone by the allocation.
 
 - A bid written before the allocation and committed after it started still counts: the allocation
   waits for it. The control, an allocation without its window lock, loses it.
@@ -45,7 +45,7 @@ def _lingering_bid(city, publish, groups):
             with transaction.atomic():
                 bid_place(applications=[application], groups=[groups[0].pk], by=user)
                 placed.set()
-                time.sleep(SLOW_COMMIT)  # still inside the bid's transaction, holding the window's row
+                time.sleep(SLOW_COMMIT)  # still inside the bid's transaction, holding the window's lock
         except Exception as exc:  # noqa: BLE001 - the assertions report it
             errors.append(exc)
         finally:
@@ -96,7 +96,7 @@ def _bid_during_the_allocation(city, publish, groups, monkeypatch):
 
     def slow_families(row):
         holding.set()
-        time.sleep(SLOW_ALLOCATION)  # the window's row is locked for update meanwhile
+        time.sleep(SLOW_ALLOCATION)  # the window is locked meanwhile
         return original(row)
 
     monkeypatch.setattr(allocation_module, "_families", slow_families)
