@@ -46,6 +46,8 @@ from bench.measure import (
     check_no_double_booking,
     floors,
     loadgen,
+    machine_cpu_seconds,
+    machine_per_request,
     rush_arguments,
     server_config,
     sql_checks,
@@ -246,7 +248,7 @@ def measure(args, template: str) -> bool:
         warm = 20 if args.invariants_only else 300
         cookie = {"Cookie": plan["parents"][0]["cookie"]}
         trivial, signed_in = floors(server, base, cookie, warm=warm, healthz_requests=args.healthz_requests)
-        cpu = server.cpu_seconds()
+        cpu, machine = server.cpu_seconds(), machine_cpu_seconds()
         started = time.monotonic()
         result = loadgen("bids", {**base, **plan, "seed": args.seed, "max_seconds": args.max_seconds}, 1800)
         log(f"bidding done in {time.monotonic() - started:.1f} s")
@@ -254,6 +256,7 @@ def measure(args, template: str) -> bool:
     load_after = os.getloadavg()
     bids = summarize(result)
     bids["cpu_ms"] = bid_cpu * 1000 / max(bids["requests"], 1)
+    bids["machine_ms"] = machine_per_request(machine, bids)
     floor_ratio = bids["rate"] / signed_in["rate"] if signed_in["rate"] else 0.0
 
     print(f"\n== window rush results ({front.describe(config, args)}) ==")
@@ -268,7 +271,11 @@ def measure(args, template: str) -> bool:
     print(f"/healthz (SELECT 1)   {trivial['rate']:.1f}/s, p99 {trivial['p99']:.1f} ms")
     print(f"signed-in floor       GET /api/v1/me/ {signed_in['rate']:.1f}/s, p99 {signed_in['p99']:.1f} ms")
     print(f"ratio bids/floor      {floor_ratio:.2f}   (bids/healthz {bids['rate'] / max(trivial['rate'], 1e-9):.2f})")
-    print(f"server CPU per bid    {bids['cpu_ms']:.2f} ms")
+    print(f"server CPU per bid    {bids['cpu_ms']:.2f} ms (per GET /api/v1/me/ {signed_in['cpu_ms']:.2f} ms)")
+    print(
+        f"machine CPU per bid   {bids['machine_ms']:.2f} ms (per GET /api/v1/me/ {signed_in['machine_ms']:.2f} ms): "
+        "app servers, PostgreSQL, Redis and the load generator"
+    )
     filled = 0
     if args.fill_bids:
         with tempfile.TemporaryDirectory(prefix="indigo-bench-") as folder:
