@@ -273,7 +273,7 @@ WITH open AS (
     SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM placement_windowallocation WHERE window_id = %s)
 ), stale AS (
     DELETE FROM placement_bid WHERE window_id = %s
-    AND batch IN (SELECT batch FROM placement_bid WHERE window_id = %s AND application_id = ANY(%s))
+    AND batch = ANY(ARRAY(SELECT batch FROM placement_bid WHERE window_id = %s AND application_id = ANY(%s)))
     AND NOT application_id = ANY(%s) AND EXISTS (SELECT 1 FROM open)
 ), written AS (
     INSERT INTO placement_bid (window_id, application_id, batch, groups, placed_by_id, created_at, updated_at)

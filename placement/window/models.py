@@ -82,6 +82,9 @@ class Bid(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["window", "application"], name="bid_one_per_application_and_window"),
         ]
+        # A new list finds the twin rows of the old one by their batch (bids.py): without this index
+        # each bid read every bid of its window, and a window's first minute grew slower bid by bid.
+        indexes = [models.Index(fields=["batch"], name="bid_batch_idx")]
 
     def __str__(self) -> str:
         return f"{self.application_id} in {self.window_id}: {self.groups}"
