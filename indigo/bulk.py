@@ -8,6 +8,7 @@ is bulk_create. Only for models whose fields need no pre_save (no auto_now); the
 instances, so their defaults are filled in.
 """
 
+import functools
 import json
 
 from django.db import connection, models
@@ -39,24 +40,47 @@ def insert_statement(model: type[models.Model], objs: list[models.Model], *, whe
     """insert_many's INSERT (PostgreSQL) and its parameters, unsent: for a writer that sends it with
     its own change in one statement, as a CTE. `where` (SQL, no parameters) guards the rows."""
     with_pk = objs[0].pk is not None
+    sql, fields = _insert_shape(model, with_pk)
+    arrays = []
+    for field, kind in fields:
+        values = [getattr(obj, field.attname) for obj in objs]
+        if kind == "json":
+            values = [None if value is None else json.dumps(value, cls=field.encoder) for value in values]
+        elif kind == "uuid":
+            values = [value if value is None else str(value) for value in values]
+        arrays.append(values)
+    return sql + (f" WHERE {where}" if where else ""), arrays
+
+
+@functools.cache
+def _insert_shape(model: type[models.Model], with_pk: bool) -> tuple[str, list]:
+    """The model's INSERT … SELECT FROM unnest(…) and its fields, worked out once per process: on a
+    claim's path, making it again for every claim cost more than sending it."""
     fields = [field for field in model._meta.concrete_fields if with_pk or not field.primary_key]
-    columns, casts, arrays = [], [], []
+    columns, casts, kinds = [], [], []
     for field in fields:
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             raise ValueError(f"{model.__name__}.{field.name}: insert_many does not run pre_save")
-        values = [getattr(obj, field.attname) for obj in objs]
-        if isinstance(field, models.JSONField):
-            values = [None if value is None else json.dumps(value, cls=field.encoder) for value in values]
-        elif isinstance(field, models.UUIDField):
-            values = [value if value is None else str(value) for value in values]
+        kind = "json" if isinstance(field, models.JSONField) else "uuid" if isinstance(field, models.UUIDField) else ""
+        kinds.append((field, kind))
         columns.append(connection.ops.quote_name(field.column))
         casts.append(f"%s::{_array_type(field)}")
-        arrays.append(values)
     table = connection.ops.quote_name(model._meta.db_table)
-    guard = f" WHERE {where}" if where else ""
     # Names from the model's meta and types from its fields, quoted; every value is a parameter.
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({', '.join(casts)}){guard}"  # noqa: S608
-    return sql, arrays
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({', '.join(casts)})"  # noqa: S608
+    return sql, kinds
+
+
+def statements_together(statements: list[tuple[str, list]]) -> None:
+    """Send data-changing statements in one round trip, as the parts of one WITH statement (PostgreSQL).
+
+    The parts run on one snapshot and see none of each other's rows: only for changes that do not
+    read one another (an insert, an update of other rows, an audit entry)."""
+    if not statements:
+        return
+    parts = ", ".join(f"part{index} AS ({sql})" for index, (sql, _params) in enumerate(statements))
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {parts} SELECT 1", [param for _sql, params in statements for param in params])
 
 
 def _array_type(field) -> str:

@@ -217,6 +217,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "placement.window.tasks.allocate_due_windows",
         "schedule": crontab(minute="*"),
     },
+    # Referral SMS a claim's server did not get to schedule (placement/notifications.py).
+    "notify-untold-referrals": {
+        "task": "placement.tasks.notify_referrals_untold",
+        "schedule": crontab(minute="*"),
+    },
     "remind-expiring-referrals-10-00": {
         "task": "placement.tasks.notify_referrals_expiring",
         "schedule": crontab(hour=10, minute=0),

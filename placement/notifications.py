@@ -1,12 +1,28 @@
 """Messages to families, sent after commit through Celery so a slow gateway never holds a claim."""
 
+from django.core.cache import cache
 from django.db import transaction
+
+# A claim's "referral issued" SMS goes with the other referrals of its second: the first claim after a
+# quiet moment schedules one task for NOTICE_BATCH_S later, and the claims until then only find it
+# scheduled (a cache key that lives as long). The task sends every referral not yet told, so the claims
+# that found it scheduled, all committed before it starts, are in it. Publishing a task per claim was
+# an eighth of a claim's CPU in a rush (docs/performance.md). The beat runs the task every minute too,
+# for a server that died between a commit and its scheduling.
+NOTICE_BATCH_S = 1
+_NOTICE_SCHEDULED = "referral-notices:scheduled"
 
 
 def referral_issued_notify(referral_id: int) -> None:
-    from placement.tasks import notify_referral_issued
+    from indigo.celery import app
+    from placement.tasks import notify_referral_issued, notify_referrals_untold
 
-    notify_referral_issued.delay(referral_id)
+    if app.conf.task_always_eager:
+        # Tasks run at once (the demo without a broker, the tests): nothing to gather.
+        notify_referral_issued(referral_id)
+    elif cache.add(_NOTICE_SCHEDULED, referral_id, timeout=NOTICE_BATCH_S):
+        # A little after the key is gone: a claim that found the key committed before the task reads.
+        notify_referrals_untold.apply_async(countdown=NOTICE_BATCH_S + 0.25)
 
 
 def referrals_issued_notify(referral_ids: list[int]) -> None:

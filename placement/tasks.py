@@ -61,6 +61,21 @@ def notify_referrals_issued(referral_ids: list[int]) -> int:
     return sum(_referral_issued_send(referral) for referral in referrals.order_by("pk"))
 
 
+# How far back the untold referrals are looked for: the task runs every minute, so a day is plenty.
+UNTOLD_SINCE = dt.timedelta(days=1)
+
+
+@shared_task(name="placement.tasks.notify_referrals_untold")
+def notify_referrals_untold() -> int:
+    """Every referral issued in the last day and still active whose family was not told: the claims of
+    the moment (placement/notifications.py), and any a dead server never scheduled."""
+    untold = Referral.objects.filter(state=Referral.State.ISSUED, issued_at__gte=clock.now() - UNTOLD_SINCE).exclude(
+        notices__kind=ReferralNotice.Kind.ISSUED
+    )
+    referrals = untold.select_related("seat__group__kindergarten", "child").order_by("pk")
+    return sum(_referral_issued_send(referral) for referral in referrals)
+
+
 def _referral_issued_send(referral: Referral) -> int:
     def render() -> str:
         return _("Indigo: referral %(number)s for %(child)s to %(kindergarten)s. Enrol by %(until)s.") % {

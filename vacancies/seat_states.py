@@ -13,7 +13,7 @@ from collections import defaultdict
 
 from django.db import connection
 
-from indigo.bulk import insert_many
+from indigo.bulk import insert_many, insert_statement, statements_together
 from vacancies.models import Seat, SeatEvent
 
 
@@ -33,23 +33,35 @@ def seats_mark_claimed(*, claims: list[SeatClaim], at: dt.datetime) -> list[Seat
     it (docs/performance.md)."""
     if not claims:
         return []
-    seat_ids = [claim.seat.pk for claim in claims]
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE vacancies_seat SET state = %s, claimed_at = %s WHERE id = ANY(%s)",
-                [Seat.State.CLAIMED, at, seat_ids],
-            )
-    else:
-        Seat.objects.filter(pk__in=seat_ids).update(state=Seat.State.CLAIMED, claimed_at=at)
+        events, statements = seats_claimed_statements(claims=claims, at=at)
+        statements_together(statements)
+        return events
+    Seat.objects.filter(pk__in=[claim.seat.pk for claim in claims]).update(state=Seat.State.CLAIMED, claimed_at=at)
+    events = _claimed(claims, at)
+    insert_many(SeatEvent, events)
+    return events
+
+
+def seats_claimed_statements(*, claims: list[SeatClaim], at: dt.datetime) -> tuple[list[SeatEvent], list]:
+    """seats_mark_claimed as statements, unsent (PostgreSQL): for a caller that sends them in one round
+    trip with its own writes (indigo.bulk.statements_together). The events, and the statements."""
+    update = (
+        "UPDATE vacancies_seat SET state = %s, claimed_at = %s WHERE id = ANY(%s)",
+        [Seat.State.CLAIMED, at, [claim.seat.pk for claim in claims]],
+    )
+    events = _claimed(claims, at)
+    return events, [update, insert_statement(SeatEvent, events)]
+
+
+def _claimed(claims: list[SeatClaim], at: dt.datetime) -> list[SeatEvent]:
+    """The seats as claimed, in memory, and their events."""
     for claim in claims:
         claim.seat.state, claim.seat.claimed_at = Seat.State.CLAIMED, at
-    events = [
+    return [
         SeatEvent(seat=claim.seat, kind=SeatEvent.Kind.CLAIMED, at=at, actor=claim.by, data=claim.data)
         for claim in claims
     ]
-    insert_many(SeatEvent, events)
-    return events
 
 
 def seat_mark_claimed(*, seat: Seat, at: dt.datetime, by, data: dict) -> SeatEvent:

@@ -111,6 +111,10 @@ def test_it_claims_through_the_api_with_clear_codes(api, city, open_seats):
         accepted = api.post("/api/v1/claims/", {"seats": [seats[0].pk], "applications": [second.pk]}, format="json")
     assert accepted.status_code == 201
     assert accepted.json()[0]["number"].startswith(city.code)
+    # The claim's answer is written out for speed (api.referral_answer); ReferralOutput is what OpenAPI
+    # describes and what GET /api/v1/referrals/<id>/ answers: the two agree.
+    [answer] = accepted.json()
+    assert api.get(f"/api/v1/referrals/{answer['id']}/").json() == answer
 
 
 def test_it_answers_an_unknown_seat_with_404_in_the_users_language(api, city, open_seats):

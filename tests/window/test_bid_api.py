@@ -57,3 +57,21 @@ def test_another_familys_application_is_not_found(city, publish, groups, other_p
 def test_the_bid_api_is_in_the_openapi_schema(db):
     schema = Client().get("/api/schema/")
     assert b"/api/v1/applications/{application_id}/bid/" in schema.content
+
+
+def test_the_written_out_answer_is_what_the_described_schema_gives_R_W_3(city, publish, groups):
+    """The PUT's answer is written out for speed (api.bid_answer); BidOutput is what OpenAPI describes."""
+    from placement.window.api import BidOutput, bid_answer
+    from placement.window.bids import bid_place
+
+    publish(1, 2)
+    user, application = family(city, 1)
+    with time_machine.travel(IN_WINDOW, tick=False):
+        bids = bid_place(applications=[application], groups=[groups[1].pk, groups[0].pk], by=user)
+    described = {
+        "window": bids[0].window,
+        "applications": [bid.application_id for bid in bids],
+        "groups": bids[0].groups,
+        "updated_at": bids[0].updated_at,
+    }
+    assert bid_answer(bids) == BidOutput(described).data
