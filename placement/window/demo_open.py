@@ -11,12 +11,15 @@ the beat of `make run` publishes it at 18:00 and the window opens then.
 
 import datetime as dt
 
+from django.db.models import Q
+
 from indigo import clock
 from placement.day_close import days_close
 from placement.models import Application
 from placement.queue import Market
 from placement.window.demo import demo_rule_change
-from vacancies.models import City, ClaimMode, Group
+from vacancies.access import window_close_after
+from vacancies.models import City, ClaimMode, Group, Seat
 from vacancies.services import group_free_places, seat_release
 
 # The latest close the department may choose (vacancies/city_settings.py): the window of an 18:00
@@ -89,3 +92,30 @@ def demo_window_open_load(*, city: City, cutoff: dt.datetime, avoid: list[Group]
     demo_rule_change(city, values, min(cutoff - dt.timedelta(hours=4), now), REASON)
     days_close(city=city, until=now)
     return released
+
+
+def demo_window_note(*, city: City) -> str | None:
+    """For the operator of `make run`: the demo's claim window, its market and moments, and who lists."""
+    application = demo_parent_application(city)
+    if application is None or city.priority_mode != ClaimMode.WINDOW:
+        return None
+    now = clock.now()
+    opens = demo_window_cutoff(city, now)
+    market = Market.of(application)
+    seats = Seat.objects.filter(
+        group__kindergarten__city=city,
+        group__cohort=market.cohort,
+        group__language=market.language,
+        group__group_type=market.group_type,
+    ).filter(
+        Q(state=Seat.State.RELEASED) | Q(state=Seat.State.OPEN, priority_from=opens, priority_window_until__gt=now)
+    )
+    if not seats.exists():
+        return None
+    closes = window_close_after(city, opens)
+    moments = f"{opens.astimezone(clock.ASTANA):%d.%m %H:%M} to {closes.astimezone(clock.ASTANA):%d.%m %H:%M}"
+    state = "is open" if opens <= now else "opens"
+    return (
+        f"A claim window {state} from {moments} (Astana time) for {market.cohort}, {market.language}, "
+        f"{market.group_type} groups: sign in as parent and press Make my list in the cabinet."
+    )

@@ -25,8 +25,8 @@ pytestmark = pytest.mark.django_db
 WEDNESDAY = dt.date(2025, 11, 12)
 
 
-def seed() -> City:
-    call_command("seed_demo", children=200, kindergartens=6, stdout=StringIO())
+def seed(out: StringIO | None = None) -> City:
+    call_command("seed_demo", children=200, kindergartens=6, stdout=out or StringIO())
     return City.objects.get(slug="temirtau")
 
 
@@ -71,8 +71,10 @@ def assert_the_parent_lists_groups_in_the_open_window(city: City, now: dt.dateti
 @pytest.mark.parametrize("hour", [7, 21], ids=["morning", "evening"])
 def test_the_demo_city_has_one_market_in_an_open_window_the_demo_parent_can_bid_in_R_W_1_R_W_3(hour):
     now = clock.at_local(WEDNESDAY, dt.time(hour, 10))
+    out = StringIO()
     with time_machine.travel(now, tick=False):
-        city = seed()
+        city = seed(out)
+        assert "A claim window is open from" in out.getvalue() and "sign in as parent" in out.getvalue()
         assert (city.priority_mode, city.general_mode) == (ClaimMode.WINDOW, ClaimMode.FIRST_COME)
         assert city.window_close == DEMO_WINDOW_CLOSE
         assert demo_parents_hold_no_referral()
@@ -81,8 +83,10 @@ def test_the_demo_city_has_one_market_in_an_open_window_the_demo_parent_can_bid_
 
 
 def test_seeded_after_noon_the_window_opens_at_the_next_publication_R_W_2():
+    out = StringIO()
     with time_machine.travel(clock.at_local(WEDNESDAY, dt.time(14, 0)), tick=False):
-        city = seed()
+        city = seed(out)
+        assert "A claim window opens from 12.11 18:00 to 13.11 12:00" in out.getvalue()
         assert window_markets(city, clock.now()) == set()
         assert demo_parents_hold_no_referral()
     evening = clock.at_local(WEDNESDAY, dt.time(18, 1))
