@@ -16,7 +16,7 @@ from placement.models import Application, Referral
 from placement.queue import Market
 from placement.services.claims import seat_claim
 from placement.window.bids import bid_place, windows_open
-from placement.window.demo_open import DEMO_WINDOW_CLOSE, REASON
+from placement.window.demo_open import DEMO_WINDOW_CLOSE, REASON, demo_window_cutoff
 from placement.window.models import Bid
 from vacancies.models import City, ClaimMode, ProtocolEntry, Seat
 
@@ -123,3 +123,20 @@ def test_the_demo_parent_still_claims_a_first_come_seat_published_before_the_swi
         ).first()
         referral = seat_claim(seat=first_come, application=application, by=parent)
     assert referral.application == application
+
+
+@pytest.mark.parametrize(
+    ("now", "opens"),
+    [
+        (dt.time(0, 30), dt.date(2025, 11, 11)),
+        (dt.time(11, 59), dt.date(2025, 11, 11)),
+        (dt.time(12, 0), WEDNESDAY),  # the last window has closed: the next one opens at 18:00
+        (dt.time(17, 59), WEDNESDAY),
+        (dt.time(18, 0), WEDNESDAY),
+        (dt.time(23, 59), WEDNESDAY),
+    ],
+)
+def test_the_demo_window_is_the_one_open_now_or_the_next_R_W_2(now, opens):
+    city = City(publication_time=dt.time(18, 0))
+    cutoff = demo_window_cutoff(city, clock.at_local(WEDNESDAY, now))
+    assert cutoff == clock.at_local(opens, dt.time(18, 0))
