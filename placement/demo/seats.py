@@ -1,7 +1,9 @@
 """The demo city's recent seat activity, so the registry and the protocols have something to show.
 
 Dated relative to today (the data itself is fixed by the seed): an older release already in general
-access, a fresh one in priority access, one withdrawal, and the protocols that published them.
+access, a fresh one in priority access, one withdrawal, a claim window decided two days before the
+latest publication and one still open (or opening at the next 18:00), and the protocols that published
+them.
 """
 
 import datetime as dt
@@ -10,6 +12,7 @@ import random
 from indigo import clock
 from placement.day_close import day_close, days_close
 from placement.models import Application
+from placement.window.demo_open import demo_window_cutoff, demo_window_open_load
 from vacancies.models import City, Group, Protocol
 from vacancies.services import group_free_places, seat_release, seat_withdraw
 
@@ -42,8 +45,12 @@ def demo_seats_load(*, city: City, rng: random.Random, groups_per_batch: int = 1
         if first and (g.cohort, g.language, g.group_type) == (first.cohort, first.language, first.group_type)
     ][:2]
     today = clock.local_today()
+    # The open window's publication (placement/window/demo_open.py): the fresh first-come seats come
+    # out the day before it, the decided window the day before that.
+    window_cutoff = demo_window_cutoff(city, clock.now())
+    window_day = clock.local_date(window_cutoff)
     older = today - dt.timedelta(days=12)
-    newer = today - dt.timedelta(days=1)
+    newer = window_day - dt.timedelta(days=1)
     released = 0
     older_batch = rng.sample(groups, min(groups_per_batch, len(groups)))
     newer_batch = favoured + [g for g in rng.sample(groups, min(groups_per_batch, len(groups))) if g not in favoured]
@@ -59,9 +66,10 @@ def demo_seats_load(*, city: City, rng: random.Random, groups_per_batch: int = 1
             day_close(city=city, cutoff=clock.at_local(day, city.publication_time))
             withdrawn = seats[0]
             seat_withdraw(seat=withdrawn, reason=DEMO_WITHDRAW_REASON, at=moment + dt.timedelta(days=1))
-    # A claim window two days ago (R-W), so a new user sees one decided, with its reasons and its record.
+    # A claim window decided (R-W), with its reasons and its record, and one a new user can list groups in.
     from placement.window.demo import demo_window_load
 
-    demo_window_load(city=city, rng=rng, day=today - dt.timedelta(days=2), avoid=favoured)
+    demo_window_load(city=city, rng=rng, day=window_day - dt.timedelta(days=2), avoid=favoured)
+    released += demo_window_open_load(city=city, cutoff=window_cutoff, avoid=favoured)
     days_close(city=city, until=clock.now())
     return released

@@ -1,7 +1,8 @@
 """The demo city's claim window (R-W), so a new user sees one: the department switched priority access to
 the window for one publication (the public log on "How it works" shows it), five families of the demo
 parent's market listed groups, the queue decided at the close, and the protocol carries the record.
-Called by indigo/demo_seats.py before it publishes the days up to today."""
+Called by placement/demo/seats.py before it publishes the days up to today; the window still open is
+placement/window/demo_open.py."""
 
 import datetime as dt
 import random
@@ -15,6 +16,7 @@ from placement.window.allocation import windows_allocate_due
 from placement.window.eligibility import eligible_ranks
 from placement.window.models import Bid, ClaimWindow
 from vacancies.access import window_close_after
+from vacancies.city_settings import city_settings_update
 from vacancies.models import City, CitySettingsChange, ClaimMode, Group
 from vacancies.services import group_free_places, seat_release
 
@@ -22,13 +24,11 @@ REASON_ON = "Demo: the fair claim window tried on one publication"
 REASON_OFF = "Demo: back to first come after the trial"
 
 
-def _mode_change(city: City, mode: str, at: dt.datetime, reason: str) -> None:
-    before = city.priority_mode
-    city.priority_mode = mode
-    city.save(update_fields=["priority_mode"])
-    CitySettingsChange.objects.create(
-        city=city, at=at, before={"priority_mode": before}, after={"priority_mode": mode}, reason=reason
-    )
+def demo_rule_change(city: City, values: dict, at: dt.datetime, reason: str) -> None:
+    """A rule change made as the department makes it (checked, logged with its reason, public), dated
+    at the demo's simulated moment `at`."""
+    change = city_settings_update(city=city, values=values, reason=reason)
+    CitySettingsChange.objects.filter(pk=change.pk).update(at=at)
 
 
 def demo_window_load(*, city: City, rng: random.Random, day: dt.date, avoid: list[Group]) -> int:
@@ -61,9 +61,9 @@ def demo_window_load(*, city: City, rng: random.Random, day: dt.date, avoid: lis
     for group in groups:
         seat_release(group=group, count=1, at=released_at)
     cutoff = clock.at_local(day, city.publication_time)
-    _mode_change(city, ClaimMode.WINDOW, cutoff - dt.timedelta(hours=4), REASON_ON)
+    demo_rule_change(city, {"priority_mode": ClaimMode.WINDOW}, cutoff - dt.timedelta(hours=4), REASON_ON)
     days_close(city=city, until=cutoff)
-    _mode_change(city, ClaimMode.FIRST_COME, cutoff + dt.timedelta(minutes=30), REASON_OFF)
+    demo_rule_change(city, {"priority_mode": ClaimMode.FIRST_COME}, cutoff + dt.timedelta(minutes=30), REASON_OFF)
 
     # The families ranked at the head of the market at the close, and the demo parent's child, list groups;
     # the first group is everybody's favourite, so the reasons show who took it.

@@ -18,6 +18,7 @@ from placement.demo.common import (
 )
 from placement.demo.history import demo_history_load
 from placement.demo.seats import demo_seats_load
+from placement.window.demo_open import demo_window_note
 
 DEFAULT_PASSWORD = "indigo-demo"  # noqa: S105 - the published demo password, overridable by DEMO_PASSWORD
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
@@ -77,6 +78,9 @@ class Command(BaseCommand):
             released = demo_seats_load(city=summary.city, rng=random.Random(seed), after=history_end)
             if released:
                 self.stdout.write(f"Released {released} demo seats and published the protocols up to today.")
+                note = demo_window_note(city=summary.city)
+                if note:
+                    self.stdout.write(note)
 
     def _report(self, summary: DemoCitySummary, *, seed: int, password_shown: str) -> None:
         self.stdout.write(
