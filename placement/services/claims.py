@@ -32,6 +32,7 @@ from indigo import clock
 from indigo.bulk import insert_many, insert_statement, statements_together
 from indigo.errors import Busy, Conflict, ServiceError
 from indigo.locking import is_lock_timeout, lock_timeout_sql
+from indigo.rows import rows_read
 from indigo.workdays import WorkingCalendar
 from placement.models import Application, Referral
 from placement.queue.eligibility import (
@@ -208,7 +209,7 @@ def _market_locks(markets: set[Market]) -> list[str]:
     return [f"SELECT pg_advisory_xact_lock({MARKET_LOCK}, {key});" for key in sorted(map(_market_key, markets))]
 
 
-def _lock_applications(pks: list[int], markets: set[Market], *, city_id: int) -> list[Application]:
+def _lock_applications(pks: list[int], markets: set[Market], *, city_id: int) -> list:
     """Lock the priority markets, then the applications, with what the claim must check again: a
     withdrawal, a stop-list or another claim of the same child may have landed since they were read."""
     if connection.vendor != "postgresql":
@@ -222,19 +223,20 @@ def _lock_applications(pks: list[int], markets: set[Market], *, city_id: int) ->
             [lock_timeout_sql(), protocol_write_lock_sql(city_id), *_market_locks(markets)]
             + [_LOCK_APPLICATIONS_SQL.format(marks=_marks(pks), lock="FOR UPDATE OF a")]
         )
-        # raw() for the fields' converters (SQLite keeps timestamps as text).
-        rows = list(Application.objects.raw(sql, pks))
+        rows = rows_read(sql, pks)
     if len(rows) != len(pks):
         raise Conflict("application_closed", _("This application is no longer in the queue."))
     return rows
 
 
-def _lock_seats(seat_ids: list[int]) -> list[Seat]:
+def _lock_seats(seat_ids: list[int]) -> list:
     """The lock that makes a claim safe, with the seats' state as it now is; tests switch it off
     to show what it prevents."""
-    lock = "FOR UPDATE" if connection.features.has_select_for_update else ""
-    next_id = _NEXT_REFERRAL_ID if connection.vendor == "postgresql" else ""
-    return list(Seat.objects.raw(_LOCK_SEATS_SQL.format(marks=_marks(seat_ids), lock=lock, next_id=next_id), seat_ids))
+    if connection.vendor != "postgresql":
+        # raw() for the fields' converters (SQLite keeps timestamps as text).
+        return list(Seat.objects.raw(_LOCK_SEATS_SQL.format(marks=_marks(seat_ids), lock="", next_id=""), seat_ids))
+    sql = _LOCK_SEATS_SQL.format(marks=_marks(seat_ids), lock="FOR UPDATE", next_id=_NEXT_REFERRAL_ID)
+    return rows_read(sql, seat_ids)  # plain rows: a model per row cost more than the lock
 
 
 def _referral_number(city, at: dt.datetime, pk: int) -> str:
