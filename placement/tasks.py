@@ -55,8 +55,9 @@ def notify_referral_issued(referral_id: int) -> int:
 
 @shared_task(name="placement.tasks.notify_referrals_issued")
 def notify_referrals_issued(referral_ids: list[int]) -> int:
-    """The referral notices of a claim window's allocation, one task for all: each sent once (a retry
-    after a failure half-way sends only what was not sent, as _send_once records each)."""
+    """The referral notices of these referrals, each sent once (a retry after a failure half-way sends
+    only what was not sent, as _send_once records each). Kept for messages queued before allocations
+    sent notify_referrals_untold instead."""
     referrals = Referral.objects.select_related("seat__group__kindergarten", "child").filter(pk__in=referral_ids)
     return sum(_referral_issued_send(referral) for referral in referrals.order_by("pk"))
 
@@ -66,10 +67,12 @@ UNTOLD_SINCE = dt.timedelta(days=1)
 
 
 @shared_task(name="placement.tasks.notify_referrals_untold")
-def notify_referrals_untold() -> int:
-    """Every referral issued in the last day and still active whose family was not told: the claims of
-    the moment (placement/notifications.py), and any a dead server never scheduled."""
-    untold = Referral.objects.filter(state=Referral.State.ISSUED, issued_at__gte=clock.now() - UNTOLD_SINCE).exclude(
+def notify_referrals_untold(since: str | None = None) -> int:
+    """Every referral issued since `since` (ISO; default a day ago) and still active whose family was
+    not told: the claims of the moment and a window's allocation (placement/notifications.py), and any
+    a dead server never scheduled."""
+    start = dt.datetime.fromisoformat(since) if since else clock.now() - UNTOLD_SINCE
+    untold = Referral.objects.filter(state=Referral.State.ISSUED, issued_at__gte=start).exclude(
         notices__kind=ReferralNotice.Kind.ISSUED
     )
     referrals = untold.select_related("seat__group__kindergarten", "child").order_by("pk")

@@ -259,8 +259,7 @@ def _allocate(window: ClaimWindow) -> WindowAllocation:
     from placement.notifications import referrals_issued_notify, window_unplaced_notify
 
     if issued:
-        ids = [referral.pk for referral in issued]
-        transaction.on_commit(lambda: referrals_issued_notify(ids))
+        transaction.on_commit(lambda: referrals_issued_notify(now))
     unplaced = [a.pk for family in families if family.result is None for a in family.applications]
     if unplaced:
         transaction.on_commit(lambda: window_unplaced_notify(allocation.pk, unplaced))
