@@ -196,6 +196,9 @@ def allocate(*, share: float, seed: int, close: str, record_path: str | None) ->
         counted["queries"] += 1
         return execute(sql, params, many, context)
 
+    from indigo.workdays import national_calendar_warm
+
+    national_calendar_warm()  # as a Celery worker does when it starts (indigo/celery.py)
     after_close = dt.datetime.fromisoformat(close) + dt.timedelta(seconds=1)
     with time_machine.travel(after_close, tick=True), connection.execute_wrapper(count):
         started = time.perf_counter()

@@ -22,6 +22,15 @@ def _national(year: int, language: str = "kk") -> holidays.HolidayBase:
     return holidays.country_holidays("KZ", years=[year], language=language)
 
 
+def national_calendar_warm() -> None:
+    """Load this year's and next year's public holidays now: the first lookup in a process reads the
+    holidays package's country data, most of a second, which a server's first claim or a worker's
+    first allocation would otherwise wait for (indigo/wsgi.py, indigo/celery.py)."""
+    today = dt.date.today()
+    for year in (today.year, today.year + 1):
+        _national(year)
+
+
 def is_national_working_day(day: dt.date) -> bool:
     return _national(day.year).is_working_day(day)
 

@@ -22,7 +22,7 @@ class SeatClaim:
     """A (locked) seat a referral took: who claimed it, and what its event records."""
 
     seat: Seat
-    by: object
+    by: object  # who claimed: anything with the user's pk
     data: dict
 
 
@@ -59,7 +59,9 @@ def _claimed(claims: list[SeatClaim], at: dt.datetime) -> list[SeatEvent]:
     for claim in claims:
         claim.seat.state, claim.seat.claimed_at = Seat.State.CLAIMED, at
     return [
-        SeatEvent(seat=claim.seat, kind=SeatEvent.Kind.CLAIMED, at=at, actor=claim.by, data=claim.data)
+        SeatEvent(
+            seat=claim.seat, kind=SeatEvent.Kind.CLAIMED, at=at, actor_id=getattr(claim.by, "pk", None), data=claim.data
+        )
         for claim in claims
     ]
 

@@ -303,7 +303,7 @@ def referrals_issue(
                     child=application.child,
                     batch=batch,
                     issued_at=at,
-                    issued_to=by,
+                    issued_to_id=getattr(by, "pk", None),  # a User, or the allocation's Claimant
                     valid_until=valid_until[city.pk],
                 )
             )
