@@ -73,6 +73,23 @@ def _claim_seats(pks: list[int]) -> dict[int, Seat]:
     return seats
 
 
+def applications_with_child(pks: list[int]) -> dict[int, Application]:
+    """Applications by id with their child, in one written-out statement (a window's allocation reads
+    6,000 at once: the ORM's select_related cost more than making the rows)."""
+    if connection.vendor != "postgresql":
+        return Application.objects.select_related("child").in_bulk(pks)
+    sql = _WITH_CHILD_SQL.format(columns=_Columns.select((Application, "a"), (Child, "c")))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(pks)])
+        rows = cursor.fetchall()
+    applications = {}
+    for row in rows:
+        application, child = _Columns.build(row, Application, Child)
+        application.child = child
+        applications[application.pk] = application
+    return applications
+
+
 class _Columns:
     """Several models' rows read by one written-out SELECT, and the model instances made from them."""
 
@@ -112,4 +129,7 @@ SELECT {columns} FROM vacancies_seat s
 JOIN vacancies_group g ON g.id = s.group_id
 JOIN vacancies_kindergarten k ON k.id = g.kindergarten_id
 WHERE s.id IN ({marks})
+"""
+_WITH_CHILD_SQL = """
+SELECT {columns} FROM placement_application a JOIN placement_child c ON c.id = a.child_id WHERE a.id = ANY(%s)
 """
