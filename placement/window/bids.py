@@ -20,7 +20,7 @@ from accounts.models import AuditLog
 from indigo import clock
 from indigo.bulk import insert_statement
 from indigo.errors import Conflict, ServiceError
-from indigo.locking import lock_timeout_sql
+from indigo.locking import busy_on_lock_timeout, lock_timeout_sql
 from placement.guards import representative_check
 from placement.models import Application
 from placement.queue import Market
@@ -255,7 +255,9 @@ def _bids_write(
         params += [row.pk, bid.application_id, str(batch), json.dumps(groups), by.pk, at, at]
     sql = lock_timeout_sql() + _WINDOW_SHARE_SQL.format(lock=WINDOW_LOCK, window=int(row.pk))
     sql += _BIDS_WRITE_SQL.format(values=values, audit=audit_sql)
-    with connection.cursor() as cursor:
+    # A bid waits for the window's lock only while the allocation runs: past the lock timeout the parent
+    # is told "busy, try again" (503), and the next try finds the window closed.
+    with busy_on_lock_timeout(), connection.cursor() as cursor:
         cursor.execute(sql, [*params, *audit_params])
         written = cursor.fetchall()
     if not written:

@@ -16,6 +16,7 @@ import pytest
 import time_machine
 from django.db import connection, transaction
 
+from indigo.errors import Busy
 from placement.models import Referral
 from placement.queue import Market
 from placement.window import allocation as allocation_module
@@ -82,13 +83,14 @@ def test_control_an_allocation_without_its_window_lock_loses_the_bid(city, publi
     assert Bid.objects.count() == 1  # committed after the run: it never counted
 
 
-def _bid_during_the_allocation(city, publish, groups, monkeypatch):
+def _bid_during_the_allocation(city, publish, groups, monkeypatch, *, lock_timeout_ms=30_000):
     """One bid placed in time; the allocation starts at the close and, while it holds the window, a
-    second family's bid stamped before the close reaches the database. Its bids written, and the run."""
+    second family's bid stamped before the close reaches the database. Its bids written (or the Busy
+    it was answered with), and the run."""
     from django.conf import settings
 
     # The late bid waits for the whole allocation: room for a loaded machine before "busy, try again".
-    monkeypatch.setattr(settings, "LOCK_TIMEOUT_MS", 30_000)
+    monkeypatch.setattr(settings, "LOCK_TIMEOUT_MS", lock_timeout_ms)
     publish(2)
     first_user, first = family(city, 1)
     late_user, late = family(city, 2)
@@ -118,14 +120,17 @@ def _bid_during_the_allocation(city, publish, groups, monkeypatch):
         thread = threading.Thread(target=allocate)
         thread.start()
         assert holding.wait(timeout=30), result
-        written = bids_module._bids_write(
-            window,
-            [late],
-            [groups[0].pk],
-            by=late_user,
-            at=CLOSE - dt.timedelta(milliseconds=1),
-            audit=bids_module.audit_entry(actor=late_user, action="bid.place", obj=late),
-        )
+        try:
+            written = bids_module._bids_write(
+                window,
+                [late],
+                [groups[0].pk],
+                by=late_user,
+                at=CLOSE - dt.timedelta(milliseconds=1),
+                audit=bids_module.audit_entry(actor=late_user, action="bid.place", obj=late),
+            )
+        except Busy as busy:
+            written = busy
         thread.join(timeout=30)
     assert "error" not in result, result
     return written, result["allocation"], late
@@ -148,3 +153,11 @@ def test_control_without_the_share_lock_a_late_bid_is_acknowledged_and_never_cou
     assert len(written) == 1
     assert allocation.bids == 1
     assert Bid.objects.filter(application=late).exists()  # stored after the run read the bids
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bid_kept_waiting_past_the_lock_timeout_is_told_busy_not_an_error_R_W_3(city, publish, groups, monkeypatch):
+    written, allocation, late = _bid_during_the_allocation(city, publish, groups, monkeypatch, lock_timeout_ms=200)
+    assert isinstance(written, Busy) and written.status == 503  # "try again": the next try finds it closed
+    assert allocation.bids == 1
+    assert not Bid.objects.filter(application=late).exists()
