@@ -66,12 +66,6 @@ def _claimed(claims: list[SeatClaim], at: dt.datetime) -> list[SeatEvent]:
     ]
 
 
-def seat_mark_claimed(*, seat: Seat, at: dt.datetime, by, data: dict) -> SeatEvent:
-    """A referral took the (locked) seat (R-S-7)."""
-    [event] = seats_mark_claimed(claims=[SeatClaim(seat=seat, by=by, data=data)], at=at)
-    return event
-
-
 def seat_mark_occupied(*, seat_id: int, at: dt.datetime, by, data: dict) -> None:
     """The child enrolled on the seat's referral (R-S-9)."""
     Seat.objects.filter(pk=seat_id).update(state=Seat.State.OCCUPIED, occupied_at=at)

@@ -157,3 +157,16 @@ def test_the_demo_city_shows_a_decided_claim_window_R_W_1():
 
     assert not Referral.objects.filter(child__representative_links__user__username__in=["parent", "parent2"]).exists()
     assert Referral.objects.filter(seat__events__data__window=allocation.window.key).count() == allocation.placed
+
+
+def test_a_bid_is_written_with_its_audit_entry_in_one_statement_R_A_4_R_W_3(city, publish, groups):
+    from accounts.models import AuditLog
+
+    publish(1, 1)
+    user, application = family(city, 1)
+    with at(IN_WINDOW):
+        [bid] = bid_place(applications=[application], groups=[groups[1].pk, groups[0].pk], by=user)
+    [entry] = AuditLog.objects.filter(action="bid.place")
+    assert entry.actor_id == user.pk and entry.city_id == application.city_id
+    assert entry.object_id == str(application.pk) and entry.at == bid.updated_at
+    assert entry.data == {"window": bid.window.key, "applications": [application.pk], "groups": bid.groups}

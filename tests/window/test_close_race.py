@@ -16,6 +16,7 @@ import pytest
 import time_machine
 from django.db import connection, transaction
 
+from accounts.models import AuditLog
 from indigo.errors import Busy
 from placement.models import Referral
 from placement.queue import Market
@@ -142,6 +143,8 @@ def test_a_bid_reaching_the_database_during_the_allocation_is_refused_R_W_3(city
     assert written == []  # bid_place answers "the window has closed"
     assert allocation.bids == 1
     assert not Bid.objects.filter(application=late).exists()
+    # R-A-4: the audit entry goes with the bid's write, so a refused bid leaves none.
+    assert not AuditLog.objects.filter(action="bid.place", object_id=str(late.pk)).exists()
 
 
 @pytest.mark.django_db(transaction=True)
