@@ -9,6 +9,7 @@ and prints the queries of one claim, the time per claim and the profile.
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -60,21 +61,46 @@ def profile(plan: dict, claims: int, output: str | None) -> None:
         for query in captured.captured_queries:
             print(f"  {float(query['time']) * 1000:6.2f} ms  {_shape(query['sql'])}")
 
-    # The server's own CPU per request, without a profiler: claims against /healthz, in this process.
-    health = Client(HTTP_HOST="127.0.0.1")
+    # The server's own CPU per request, without a profiler: claims against /healthz, in this process,
+    # each request handed to the WSGI application as an app server hands it (no test client around it:
+    # the client's own work, signals and response bookkeeping, is not the server's).
+    from indigo.wsgi import application
+
+    def serve(environ: dict) -> int:
+        status = []
+        body = application(environ, lambda code, headers, exc_info=None: status.append(code))
+        try:
+            b"".join(body)
+        finally:
+            body.close()
+        return int(status[0][:3])
+
+    def health_environ() -> dict:
+        return _environ("GET", "/healthz", b"", {})
+
+    def claim_environ(parent, seat) -> dict:
+        body = json.dumps({"seats": [seat], "applications": [parent["application"]]}).encode()
+        headers = {"HTTP_COOKIE": parent["cookie"], "HTTP_X_CSRFTOKEN": plan["csrf"]}
+        return _environ("POST", "/api/v1/claims/", body, headers)
+
     for _ in range(50):
-        health.get("/healthz")
+        serve(health_environ())
     cpu, wall = time.process_time(), time.perf_counter()
     for _ in range(500):
-        health.get("/healthz")
+        serve(health_environ())
     health_cpu, health_wall = (time.process_time() - cpu) / 500 * 1000, (time.perf_counter() - wall) / 500 * 1000
     half = claims // 2
+    statuses = Counter()
     cpu, wall = time.process_time(), time.perf_counter()
     for parent in parents[1 : half + 1]:
-        claim(parent, seats.pop())
+        statuses[serve(claim_environ(parent, seats.pop()))] += 1
     claim_cpu, claim_wall = (time.process_time() - cpu) / half * 1000, (time.perf_counter() - wall) / half * 1000
-    print(f"/healthz: {health_cpu:.2f} ms CPU, {health_wall:.2f} ms wall per request (in-process)")
-    print(f"claim:    {claim_cpu:.2f} ms CPU, {claim_wall:.2f} ms wall per request (in-process, Python side only)")
+    print(f"/healthz: {health_cpu:.2f} ms CPU, {health_wall:.2f} ms wall per request (in-process WSGI)")
+    print(
+        f"claim:    {claim_cpu:.2f} ms CPU, {claim_wall:.2f} ms wall per request (in-process WSGI, Python side only; "
+        f"statuses {dict(statuses)})"
+    )
+    print(f"claim / healthz CPU: {claim_cpu / health_cpu:.1f} x")
 
     # Where the CPU goes (not the waits): a deterministic profile of a few claims, by own time.
     import cProfile
@@ -84,8 +110,10 @@ def profile(plan: dict, claims: int, output: str | None) -> None:
     cpu_profile = cProfile.Profile(time.process_time)
     cpu_profile.enable()
     for parent in parents[half + 1 : half + 51]:
-        claim(parent, seats.pop())
+        serve(claim_environ(parent, seats.pop()))
     cpu_profile.disable()
+    if os.environ.get("BENCH_PSTATS"):
+        cpu_profile.dump_stats(os.environ["BENCH_PSTATS"])  # for reading it further with pstats
     buffer = io.StringIO()
     pstats.Stats(cpu_profile, stream=buffer).sort_stats("tottime").print_stats(30)
     print("CPU by function (50 claims, own time):")
@@ -108,9 +136,9 @@ def profile(plan: dict, claims: int, output: str | None) -> None:
         if not seats:
             break
         started = time.perf_counter()
-        answer = claim(parent, seats.pop())
+        status = serve(claim_environ(parent, seats.pop()))
         times.append((time.perf_counter() - started) * 1000)
-        statuses[answer.status_code] += 1
+        statuses[status] += 1
     profiler.stop()
     print(
         f"{len(times)} claims profiled: p50 {percentile(times, 50):.1f} ms, p95 {percentile(times, 95):.1f} ms, "
@@ -122,6 +150,33 @@ def profile(plan: dict, claims: int, output: str | None) -> None:
         log(f"profile written to {output}")
     else:
         print(text)
+
+
+def _environ(method: str, path: str, body: bytes, headers: dict) -> dict:
+    """A WSGI environ as gunicorn builds one for a request from 127.0.0.1."""
+    import io
+
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_HOST": "127.0.0.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        **headers,
+    }
+    if body:
+        environ.update(CONTENT_TYPE="application/json", CONTENT_LENGTH=str(len(body)))
+    return environ
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -146,6 +201,9 @@ def main(argv: list[str] | None = None) -> int:
         setup += ["--parents", str(args.parents), "--seats", str(args.seats), "--plan", str(plan_path)]
         subprocess.run(setup, cwd=ROOT, env=env, check=True, timeout=900)
         command = [PYTHON, "-m", "bench.profile_claim", "--run", str(plan_path), "--claims", str(args.claims)]
+        # Connections kept as the app servers keep them (bench/server.py): without, every request here
+        # paid a new PostgreSQL connection, which no served claim does.
+        env["DB_CONN_MAX_AGE"] = "60"
         subprocess.run(command + (["--output", args.output] if args.output else []), cwd=ROOT, env=env, check=True)
     return 0
 

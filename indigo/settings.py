@@ -54,7 +54,7 @@ MIDDLEWARE = [
     # Then: under overload it refuses before any session or database work (indigo/overload.py).
     "indigo.overload.AdmissionControl",
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "indigo.csp.CSPMiddleware",
     # Before the session (its cookie is a query too): NUL characters answer 400, never a 500.
     "indigo.inputs.RefuseHostileInput",
     "django.contrib.sessions.middleware.SessionMiddleware",

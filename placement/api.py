@@ -232,6 +232,21 @@ class ClaimableSeatsApi(APIView):
         return Response(self.ClaimableOutput(rows, many=True).data)
 
 
+def _plain_ids(value) -> list[int] | None:
+    if type(value) is list and 1 <= len(value) <= 4 and all(type(v) is int and v >= 1 for v in value):
+        return value
+    return None
+
+
+def plain_claim_ids(data) -> tuple[list[int] | None, list[int] | None]:
+    """(applications, seats) of a claim sent as browsers and scripts send it, lists of 1–4 positive whole
+    numbers, which ClaimInput takes unchanged; None for either list otherwise. Building and running the
+    serializer for every claim of a rush cost more than this check (tests/placement/test_api.py compares)."""
+    if type(data) is not dict:
+        return None, None
+    return _plain_ids(data.get("applications")), _plain_ids(data.get("seats"))
+
+
 class ClaimApi(APIView):
     """One seat for one child, or seats in one group for twins: all or nothing."""
 
@@ -244,9 +259,12 @@ class ClaimApi(APIView):
     @extend_schema(request=ClaimInput, responses={201: ReferralOutput(many=True)})
     @rate_limited("claim", CLAIM_RATE)
     def post(self, request):
-        payload = self.ClaimInput(data=request.data)
-        payload.is_valid(raise_exception=True)
-        application_ids, seat_ids = payload.validated_data["applications"], payload.validated_data["seats"]
+        application_ids, seat_ids = plain_claim_ids(request.data)
+        if application_ids is None or seat_ids is None:
+            # Anything else (strings of digits, a bad value, a missing list) is ClaimInput's to accept or explain.
+            payload = self.ClaimInput(data=request.data)
+            payload.is_valid(raise_exception=True)
+            application_ids, seat_ids = payload.validated_data["applications"], payload.validated_data["seats"]
         # One read each; another family's application answers 404 like any other id that is not yours.
         applications = {a.pk: a for a in claim_applications(application_ids, request.user) if a.claimant_verified}
         if len(applications) != len(set(application_ids)):

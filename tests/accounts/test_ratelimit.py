@@ -84,7 +84,18 @@ def test_it_counts_in_redis_as_in_production(settings):
     }
     key = f"redis-{dt.datetime.now().timestamp()}"
     try:
-        assert [rate_limit_hit("test", key, "2/h", raise_error=False).allowed for _ in range(3)] == [True, True, False]
+        hits = [rate_limit_hit("test", key, "2/h", raise_error=False) for _ in range(3)]
+        assert [(hit.allowed, hit.count) for hit in hits] == [(True, 1), (True, 2), (False, 3)]
+        assert rate_limit_peek("test", key, "2/h").count == 3
+        # The counter goes with its window: it expires, it is never left to count for ever.
+        from django.core.cache import caches
+
+        from accounts.ratelimit import _cache_key, _window, parse_rate
+
+        rate = parse_rate("2/h")
+        backend = caches["default"]
+        stored = backend.make_and_validate_key(_cache_key("test", key, rate, _window(rate)[0]))
+        assert 0 < backend._cache.get_client(stored).ttl(stored) <= rate.window + 1
     finally:
         # Only this key: the database is shared with the Celery broker, it must not be flushed.
         rate_limit_reset("test", key, "2/h")

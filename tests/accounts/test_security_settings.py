@@ -166,3 +166,26 @@ def test_it_refuses_plain_http_for_a_host_that_is_not_loopback(hosts):
     assert result.returncode == 2
     assert "ALLOW_PLAIN_HTTP=1 is only for local tests" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.django_db
+def test_the_policy_built_once_is_django_csps_own_and_follows_the_settings(client, settings, rf):
+    from csp.decorators import csp_update
+    from csp.utils import build_policy
+    from django.http import HttpResponse
+
+    from indigo.csp import CSPMiddleware
+
+    assert client.get("/api/v1/me/")["Content-Security-Policy"] == build_policy()
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'self'"], "img-src": ["'self'", "data:"]}}
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    answer = client.get("/healthz")
+    directives = {part.strip() for part in answer["Content-Security-Policy"].split(";")}
+    assert directives == {"default-src 'self'", "img-src 'self' data:"}
+    assert answer["Content-Security-Policy-Report-Only"] == "default-src 'none'"
+    # A view's own policy still goes through django-csp.
+    view = csp_update({"img-src": "https://maps.example"})(lambda request: HttpResponse("ok"))
+    request = rf.get("/")
+    middleware = CSPMiddleware(view)
+    response = middleware(request)
+    assert "https://maps.example" in response["Content-Security-Policy"]

@@ -185,3 +185,36 @@ def test_it_slows_down_a_parent_who_claims_too_fast(api, city, open_seats):
     assert {a.status_code for a in answers[:limit]} == {404}
     assert answers[-1].status_code == 429 and answers[-1].json()["code"] == "rate_limited"
     assert "Retry-After" in answers[-1]
+
+
+PLAIN = [
+    {"seats": [5], "applications": [7]},
+    {"seats": [5, 6], "applications": [7, 8], "extra": "ignored"},
+    {"seats": [1, 2, 3, 4], "applications": [9, 10, 11, 12]},
+]
+OTHER = [
+    {"seats": ["5"], "applications": [7]},
+    {"seats": [5.0], "applications": [7]},
+    {"seats": [True], "applications": [7]},
+    {"seats": [0], "applications": [7]},
+    {"seats": [], "applications": [7]},
+    {"seats": [1, 2, 3, 4, 5], "applications": [7]},
+    {"seats": 5, "applications": [7]},
+    {"applications": [7]},
+    [5, 7],
+    "seats",
+]
+
+
+@pytest.mark.parametrize("data", PLAIN + OTHER)
+def test_the_plain_claim_check_takes_only_what_claim_input_takes_unchanged(data):
+    from placement.api import ClaimApi, plain_claim_ids
+
+    applications, seats = plain_claim_ids(data)
+    plain = applications is not None and seats is not None
+    assert plain == any(data is sent for sent in PLAIN)  # identity: {"seats": [5.0]} == {"seats": [5]}
+    if plain:
+        payload = ClaimApi.ClaimInput(data=data)
+        assert payload.is_valid()
+        assert (applications, seats) == (payload.validated_data["applications"], payload.validated_data["seats"])
+    # Anything else goes to the serializer, which accepts or explains it as before.
