@@ -12,13 +12,14 @@ def audit_entry(
     if request is not None:
         ip = request.META.get("REMOTE_ADDR")
         user_agent = request.META.get("HTTP_USER_AGENT", "")[:300]
+    # By id: setting the relations themselves ran the ORM's checks of each related object, on every claim.
     return AuditLog(
         at=at or clock.now(),
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_id=actor.pk if getattr(actor, "is_authenticated", False) else None,
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
-        city=city,
+        city_id=city.pk if city is not None else None,
         ip=ip,
         user_agent=user_agent or "",
         data=data or {},

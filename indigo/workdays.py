@@ -31,7 +31,10 @@ def national_calendar_warm() -> None:
         _national(year)
 
 
+@functools.lru_cache(maxsize=2048)
 def is_national_working_day(day: dt.date) -> bool:
+    # Remembered per day: a referral's validity asks about a week of days on every claim, and the
+    # holidays package works each answer out again (a twentieth of a claim's CPU in a rush).
     return _national(day.year).is_working_day(day)
 
 

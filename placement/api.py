@@ -27,7 +27,7 @@ from placement.services import referral_departure, referral_enrol, referral_exte
 from placement.services.applications import application_file, application_withdraw
 from placement.services.claim_reads import claim_applications
 from placement.services.claims import CLAIM_RATE
-from vacancies.models import City, Kindergarten, Seat
+from vacancies.models import City, Kindergarten
 from vacancies.reasons import NOTE_MAX, DepartureReason, RefusalReason
 
 
@@ -270,7 +270,7 @@ class ClaimApi(APIView):
         if len(applications) != len(set(application_ids)):
             raise Http404
         referrals = seats_claim(
-            seats=[Seat(pk=pk) for pk in seat_ids],  # the service reads them (an unknown one answers 404)
+            seats=seat_ids,  # the service reads them (an unknown one answers 404)
             applications=[applications[pk] for pk in application_ids],
             by=request.user,
             request=request,

@@ -111,14 +111,15 @@ def _precheck(seats: list[Seat], applications: list[Application], by, now: dt.da
     return stages
 
 
-def seats_claim(*, seats: list[Seat], applications: list[Application], by, request=None) -> list[Referral]:
+def seats_claim(*, seats: list[Seat | int], applications: list[Application], by, request=None) -> list[Referral]:
     """Claim seats for one child, or for twins together in one group (R-S-7): all or nothing.
 
-    Only the seats' ids are taken from `seats`; `applications` best come from claim_applications
-    (other ones are read again here)."""
-    if len(seats) != len(applications) or not seats:
+    `seats` are seats or their ids: only the ids are taken; `applications` best come from
+    claim_applications (other ones are read again here)."""
+    seat_ids = [seat if isinstance(seat, int) else seat.pk for seat in seats]
+    if len(seat_ids) != len(applications) or not seat_ids:
         raise ServiceError("claim_shape", _("Claim one seat for each child."))
-    if len({s.pk for s in seats}) != len(seats) or len({a.pk for a in applications}) != len(applications):
+    if len(set(seat_ids)) != len(seat_ids) or len({a.pk for a in applications}) != len(applications):
         raise ServiceError("claim_shape", _("Claim one seat for each child."))
     if not all(hasattr(application, "claimant_verified") for application in applications):
         fresh = {application.pk: application for application in claim_applications([a.pk for a in applications], by)}
@@ -126,11 +127,11 @@ def seats_claim(*, seats: list[Seat], applications: list[Application], by, reque
             raise Conflict("application_closed", _("This application is no longer in the queue."))
         applications = [fresh[application.pk] for application in applications]
     # Read fresh whatever the objects given hold: this read is what the checks before the lock judge.
-    fresh_seats = _claim_seats([seat.pk for seat in seats])
-    if len(fresh_seats) != len(seats):
+    fresh_seats = _claim_seats(seat_ids)
+    if len(fresh_seats) != len(seat_ids):
         raise ServiceError("not_found", _("No such seat."), status=404)
     # The n-th seat goes to the n-th child; sorting the pairs locks in pk order.
-    pairs = sorted(((fresh_seats[s.pk], a) for s, a in zip(seats, applications, strict=True)), key=lambda p: p[0].pk)
+    pairs = sorted(((fresh_seats[pk], a) for pk, a in zip(seat_ids, applications, strict=True)), key=lambda p: p[0].pk)
     now = clock.now()
     stages = _precheck([s for s, _a in pairs], [a for _s, a in pairs], by, now)
     markets = {Market.of(a) for (_s, a), stage in zip(pairs, stages, strict=True) if stage == Stage.PRIORITY}
