@@ -18,7 +18,7 @@ from accounts.scoping import can_manage_kindergarten
 from indigo import clock
 from indigo.choices import GroupType, Language
 from indigo.errors import NotAllowed
-from indigo.inputs import DateSerializerField
+from indigo.inputs import DateSerializerField, plain_ids
 from placement.models import Application, PrivilegeCategory, Referral
 from placement.queue import position_report
 from placement.scoping import child_ids_of, children_of
@@ -232,19 +232,12 @@ class ClaimableSeatsApi(APIView):
         return Response(self.ClaimableOutput(rows, many=True).data)
 
 
-def _plain_ids(value) -> list[int] | None:
-    if type(value) is list and 1 <= len(value) <= 4 and all(type(v) is int and v >= 1 for v in value):
-        return value
-    return None
-
-
 def plain_claim_ids(data) -> tuple[list[int] | None, list[int] | None]:
-    """(applications, seats) of a claim sent as browsers and scripts send it, lists of 1–4 positive whole
-    numbers, which ClaimInput takes unchanged; None for either list otherwise. Building and running the
-    serializer for every claim of a rush cost more than this check (tests/placement/test_api.py compares)."""
+    """(applications, seats) of a claim sent as browsers and scripts send it (indigo.inputs.plain_ids);
+    None for either list otherwise. tests/placement/test_cabinet_and_api.py compares with ClaimInput."""
     if type(data) is not dict:
         return None, None
-    return _plain_ids(data.get("applications")), _plain_ids(data.get("seats"))
+    return plain_ids(data.get("applications"), most=4), plain_ids(data.get("seats"), most=4)
 
 
 class ClaimApi(APIView):

@@ -100,6 +100,7 @@ class _Columns:
         return [f.column for f in fields], [f.attname for f in fields]
 
     @classmethod
+    @functools.cache
     def select(cls, *tables) -> str:
         return ", ".join(f"{alias}.{column}" for model, alias in tables for column in cls.names(model)[0])
 

@@ -1,5 +1,6 @@
 """R-W-3 over the API: GET the open windows, PUT a list, DELETE it; errors as {"code", "detail"}."""
 
+import pytest
 import time_machine
 from django.test import Client
 
@@ -75,3 +76,38 @@ def test_the_written_out_answer_is_what_the_described_schema_gives_R_W_3(city, p
         "updated_at": bids[0].updated_at,
     }
     assert bid_answer(bids) == BidOutput(described).data
+
+
+PLAIN_BIDS = [
+    {"groups": [3]},
+    {"groups": [3, 1, 2], "window": "", "extra": "ignored"},
+    {"groups": [3], "window": "w-2024-06-03-priority", "twin_application": 9},
+    {"groups": list(range(1, 21))},
+]
+OTHER_BIDS = [
+    {"groups": ["3"]},
+    {"groups": [3.0]},
+    {"groups": [False]},
+    {"groups": []},
+    {"groups": list(range(1, 22))},
+    {"groups": [3], "window": " padded "},
+    {"groups": [3], "window": 7},
+    {"groups": [3], "window": None},
+    {"groups": [3], "window": "x" * 201},
+    {"groups": [3], "twin_application": 0},
+    {"groups": [3], "twin_application": "9"},
+    {"window": "w"},
+    [3],
+]
+
+
+@pytest.mark.parametrize("data", PLAIN_BIDS + OTHER_BIDS)
+def test_the_plain_bid_check_takes_only_what_bid_input_takes_unchanged_R_W_3(data):
+    from placement.window.api import BidApi, plain_bid
+
+    plain = plain_bid(data)
+    assert (plain is not None) == any(data is sent for sent in PLAIN_BIDS)  # identity: [3.0] == [3]
+    if plain is not None:
+        payload = BidApi.BidInput(data=data)
+        assert payload.is_valid()
+        assert plain == dict(payload.validated_data)
