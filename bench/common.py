@@ -144,9 +144,10 @@ def write_meta(cursor, values: dict[str, str]) -> None:
 
 
 def schema_fingerprint() -> str:
-    """Changes whenever a migration changes, so the empty-schema template is rebuilt."""
+    """Changes whenever a migration or a database function's text changes, so the empty-schema template is
+    rebuilt."""
     digest = hashlib.sha256()
-    for path in sorted(ROOT.glob("*/migrations/*.py")):
+    for path in sorted([*ROOT.glob("*/migrations/*.py"), ROOT / "placement/services/claim_reads.py"]):
         digest.update(str(path.relative_to(ROOT)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class PlacementConfig(AppConfig):
@@ -19,3 +20,11 @@ class PlacementConfig(AppConfig):
         parent_city_register(scoping.parent_city)
         account_blocked.connect(on_account_blocked, dispatch_uid="placement.account_blocked")
         account_block_consequences.connect(on_account_block_consequences, dispatch_uid="placement.block_consequences")
+        post_migrate.connect(_functions_install, sender=self, dispatch_uid="placement.functions")
+
+
+def _functions_install(using="default", **kwargs):
+    """The database functions of the hot reads, made again from the current models after every migrate."""
+    from placement.services.claim_reads import claim_reads_functions_install
+
+    claim_reads_functions_install(using)

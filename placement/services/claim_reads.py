@@ -24,11 +24,10 @@ def claim_applications(pks: list[int], user) -> list[Application]:
     PostgreSQL spends answering it (docs/performance.md)."""
     if connection.vendor != "postgresql":
         return _claim_applications_orm(pks, user)
-    sql = _CLAIM_APPLICATIONS_SQL.format(
-        columns=_Columns.select((Application, "a"), (Child, "c"), (City, "ci")), marks=_marks(pks)
-    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk, *pks])
+        # The statement's plan is kept by the function (claim_reads_functions_install): planning it
+        # was nine tenths of PostgreSQL's work on it, paid again by every claim and every bid.
+        cursor.execute(_APPLICATIONS_CALL, [user.pk, list(pks)])
         rows = cursor.fetchall()
     applications = []
     for row in rows:
@@ -114,17 +113,53 @@ class _Columns:
         return instances
 
 
-# Only placeholders and the models' own column names (_Columns) are formatted into these.
+# Only placeholders, parameter names and the models' own column names (_Columns) are formatted into these.
 _CLAIM_APPLICATIONS_SQL = """
 SELECT {columns},
-    EXISTS (SELECT 1 FROM accounts_representativelink l WHERE l.user_id = %s AND l.child_id = a.child_id
+    EXISTS (SELECT 1 FROM accounts_representativelink l WHERE l.user_id = p_user AND l.child_id = a.child_id
             AND l.state = 'verified'),
     EXISTS (SELECT 1 FROM placement_referral r WHERE r.child_id = a.child_id AND r.state = 'issued')
 FROM placement_application a
 JOIN placement_child c ON c.id = a.child_id
 JOIN vacancies_city ci ON ci.id = a.city_id
-WHERE a.id IN ({marks}) ORDER BY a.id
+WHERE a.id = ANY(p_ids) ORDER BY a.id
 """
+_APPLICATIONS_FUNCTION = "indigo_claim_applications"
+_APPLICATIONS_TABLES = ((Application, "a"), (Child, "c"), (City, "ci"))
+_APPLICATIONS_CALL = f"SELECT * FROM {_APPLICATIONS_FUNCTION}(%s, %s::bigint[])"  # noqa: S608 - constants only
+
+
+def claim_reads_functions_install(using: str = "default") -> None:
+    """(Re)create the PL/pgSQL function that runs _CLAIM_APPLICATIONS_SQL. PL/pgSQL keeps a statement's
+    plan for the connection's life, which psycopg2 on its own never does (and SQL PREPARE would break
+    behind PgBouncer's transaction pooling; a function does not). Made from the text and the models
+    above after every migrate (placement/apps.py), so it always reads the columns the models have."""
+    from django.db import connections, transaction
+
+    target = connections[using]
+    if target.vendor != "postgresql":
+        return
+    columns = [
+        f"{alias}_{field.column} {field.db_type(target)}"
+        for model, alias in _APPLICATIONS_TABLES
+        for field in model._meta.concrete_fields
+    ]
+    body = _CLAIM_APPLICATIONS_SQL.format(columns=_Columns.select(*_APPLICATIONS_TABLES))
+    # Dropped and made in one transaction: a claim running meanwhile finds the old function or the new one.
+    with transaction.atomic(using=using), target.cursor() as cursor:
+        cursor.execute(f"DROP FUNCTION IF EXISTS {_APPLICATIONS_FUNCTION}(bigint, bigint[])")
+        cursor.execute(
+            f"""CREATE FUNCTION {_APPLICATIONS_FUNCTION}(p_user bigint, p_ids bigint[])
+            RETURNS TABLE ({", ".join(columns)}, claimant_verified boolean, holds_referral boolean)
+            LANGUAGE plpgsql STABLE AS $fn$
+            #variable_conflict use_column
+            BEGIN
+                RETURN QUERY {body};
+            END
+            $fn$"""
+        )
+
+
 _CLAIM_SEATS_SQL = """
 SELECT {columns} FROM vacancies_seat s
 JOIN vacancies_group g ON g.id = s.group_id
