@@ -25,9 +25,9 @@ def claim_applications(pks: list[int], user) -> list[Application]:
     if connection.vendor != "postgresql":
         return _claim_applications_orm(pks, user)
     with connection.cursor() as cursor:
-        # The statement's plan is kept by the function (claim_reads_functions_install): planning it
-        # was nine tenths of PostgreSQL's work on it, paid again by every claim and every bid.
-        cursor.execute(_APPLICATIONS_CALL, [user.pk, list(pks)])
+        # Through its function, which keeps the plan (_KeptPlan): planning was nine tenths of
+        # PostgreSQL's work on this statement, paid again by every claim and every bid.
+        cursor.execute(_APPLICATIONS.call, [user.pk, list(pks)])
         rows = cursor.fetchall()
     applications = []
     for row in rows:
@@ -59,10 +59,8 @@ def _claim_seats(pks: list[int]) -> dict[int, Seat]:
     """The seats of a claim with their group and kindergarten, by id; one statement, as above."""
     if connection.vendor != "postgresql":
         return Seat.objects.select_related("group__kindergarten").in_bulk(pks)
-    columns = _Columns.select((Seat, "s"), (Group, "g"), (Kindergarten, "k"))
-    sql = _CLAIM_SEATS_SQL.format(columns=columns, marks=_marks(pks))
     with connection.cursor() as cursor:
-        cursor.execute(sql, pks)
+        cursor.execute(_SEATS.call, [list(pks)])
         rows = cursor.fetchall()
     seats = {}
     for row in rows:
@@ -124,48 +122,74 @@ JOIN placement_child c ON c.id = a.child_id
 JOIN vacancies_city ci ON ci.id = a.city_id
 WHERE a.id = ANY(p_ids) ORDER BY a.id
 """
-_APPLICATIONS_FUNCTION = "indigo_claim_applications"
-_APPLICATIONS_TABLES = ((Application, "a"), (Child, "c"), (City, "ci"))
-_APPLICATIONS_CALL = f"SELECT * FROM {_APPLICATIONS_FUNCTION}(%s, %s::bigint[])"  # noqa: S608 - constants only
 
 
-def claim_reads_functions_install(using: str = "default") -> None:
-    """(Re)create the PL/pgSQL function that runs _CLAIM_APPLICATIONS_SQL. PL/pgSQL keeps a statement's
-    plan for the connection's life, which psycopg2 on its own never does (and SQL PREPARE would break
-    behind PgBouncer's transaction pooling; a function does not). Made from the text and the models
-    above after every migrate (placement/apps.py), so it always reads the columns the models have."""
-    from django.db import connections, transaction
+class _KeptPlan:
+    """A hot read as a PL/pgSQL function, which keeps its statement's plan for the connection's life:
+    psycopg2 prepares nothing, so PostgreSQL planned the statement again on every claim and bid, nine
+    tenths of its work on it; SQL PREPARE would break behind PgBouncer's transaction pooling, a
+    function does not. The generic plan is forced: left to choose, PostgreSQL kept planning each
+    call anew for these array parameters. Made from the text and the models here by a migration and
+    again after every migrate (placement/apps.py), so it always returns the columns the models have."""
 
-    target = connections[using]
-    if target.vendor != "postgresql":
-        return
-    columns = [
-        f"{alias}_{field.column} {field.db_type(target)}"
-        for model, alias in _APPLICATIONS_TABLES
-        for field in model._meta.concrete_fields
-    ]
-    body = _CLAIM_APPLICATIONS_SQL.format(columns=_Columns.select(*_APPLICATIONS_TABLES))
-    # Dropped and made in one transaction: a claim running meanwhile finds the old function or the new one.
-    with transaction.atomic(using=using), target.cursor() as cursor:
-        cursor.execute(f"DROP FUNCTION IF EXISTS {_APPLICATIONS_FUNCTION}(bigint, bigint[])")
-        cursor.execute(
-            f"""CREATE FUNCTION {_APPLICATIONS_FUNCTION}(p_user bigint, p_ids bigint[])
-            RETURNS TABLE ({", ".join(columns)}, claimant_verified boolean, holds_referral boolean)
-            LANGUAGE plpgsql STABLE AS $fn$
+    def __init__(self, name: str, sql: str, tables: tuple, parameters: str, extra: str = ""):
+        self.name, self.sql, self.tables, self.parameters, self.extra = name, sql, tables, parameters, extra
+        marks = ", ".join(f"%s::{kind.split()[-1]}" for kind in parameters.split(", "))
+        self.call = f"SELECT * FROM {name}({marks})"  # noqa: S608 - constants only
+        self.signature = f"{name}({', '.join(kind.split()[-1] for kind in parameters.split(', '))})"
+
+    def create(self, target) -> list[str]:
+        columns = [
+            f"{alias}_{field.column} {field.db_type(target)}"
+            for model, alias in self.tables
+            for field in model._meta.concrete_fields
+        ]
+        body = self.sql.format(columns=_Columns.select(*self.tables))
+        return [
+            f"DROP FUNCTION IF EXISTS {self.signature}",
+            f"""CREATE FUNCTION {self.name}({self.parameters})
+            RETURNS TABLE ({", ".join(columns)}{self.extra})
+            LANGUAGE plpgsql STABLE SET plan_cache_mode = force_generic_plan AS $fn$
             #variable_conflict use_column
             BEGIN
                 RETURN QUERY {body};
             END
-            $fn$"""
-        )
+            $fn$""",
+        ]
 
 
 _CLAIM_SEATS_SQL = """
 SELECT {columns} FROM vacancies_seat s
 JOIN vacancies_group g ON g.id = s.group_id
 JOIN vacancies_kindergarten k ON k.id = g.kindergarten_id
-WHERE s.id IN ({marks})
+WHERE s.id = ANY(p_ids)
 """
+_APPLICATIONS = _KeptPlan(
+    "indigo_claim_applications",
+    _CLAIM_APPLICATIONS_SQL,
+    ((Application, "a"), (Child, "c"), (City, "ci")),
+    "p_user bigint, p_ids bigint[]",
+    ", claimant_verified boolean, holds_referral boolean",
+)
+_SEATS = _KeptPlan(
+    "indigo_claim_seats", _CLAIM_SEATS_SQL, ((Seat, "s"), (Group, "g"), (Kindergarten, "k")), "p_ids bigint[]"
+)
+
+
+def claim_reads_functions_install(using: str = "default") -> None:
+    """(Re)create the functions of the claim's reads (_KeptPlan) on a PostgreSQL database."""
+    from django.db import connections, transaction
+
+    target = connections[using]
+    if target.vendor != "postgresql":
+        return
+    # Dropped and made in one transaction: a claim running meanwhile finds the old functions or the new.
+    with transaction.atomic(using=using), target.cursor() as cursor:
+        for function in (_APPLICATIONS, _SEATS):
+            for statement in function.create(target):
+                cursor.execute(statement)
+
+
 _WITH_CHILD_SQL = """
 SELECT {columns} FROM placement_application a JOIN placement_child c ON c.id = a.child_id WHERE a.id = ANY(%s)
 """

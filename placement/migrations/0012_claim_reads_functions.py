@@ -1,6 +1,6 @@
-"""The PL/pgSQL function behind a claim's and a bid's read of its applications (placement/services/claim_reads.py).
-It is made again from the models after every migrate (placement/apps.py); this migration makes it the first time
-and drops it on the way back."""
+"""The PL/pgSQL functions behind a claim's reads of its applications and seats (a bid's of its applications),
+placement/services/claim_reads.py. They are made again from the models after every migrate (placement/apps.py);
+this migration makes them the first time and drops them on the way back."""
 
 from django.db import migrations
 
@@ -14,6 +14,7 @@ def install(apps, schema_editor):
 def drop(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute("DROP FUNCTION IF EXISTS indigo_claim_applications(bigint, bigint[])")
+        schema_editor.execute("DROP FUNCTION IF EXISTS indigo_claim_seats(bigint[])")
 
 
 class Migration(migrations.Migration):
