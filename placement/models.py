@@ -258,7 +258,25 @@ class Referral(models.Model):
                 condition=Q(valid_until__gt=models.F("issued_at")), name="referral_valid_after_issue"
             ),
         ]
-        indexes = [models.Index(fields=["state", "valid_until"], name="referral_due_idx")]
+        indexes = [
+            models.Index(fields=["state", "valid_until"], name="referral_due_idx"),
+            # The queue's "no active referral as of a moment" (placement/queue/sql.py), asked for a whole
+            # market on every turn check, read from these two alone instead of hashing the table: the
+            # referrals still open (a few thousand in a city, against every referral ever issued) and the
+            # closed ones by closing time (those closed after a present moment: none).
+            models.Index(
+                fields=["issued_at"],
+                include=["application", "child"],
+                condition=Q(closed_at__isnull=True),
+                name="referral_open_idx",
+            ),
+            models.Index(
+                fields=["closed_at"],
+                include=["issued_at", "application", "child"],
+                condition=Q(closed_at__isnull=False),
+                name="referral_closed_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number

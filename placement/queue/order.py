@@ -13,7 +13,7 @@ from django.db import connection
 
 from indigo import clock
 from placement.models import Application
-from placement.queue.sql import COUNTS_SQL, ELIGIBLE_SQL, QUEUE_SQL
+from placement.queue.sql import COUNTS_SQL, ELIGIBLE_SQL, QUEUE_SQL, WAITING_SQL
 from vacancies.models import City
 
 EXTRAORDINARY, FIRST, GENERAL = 0, 1, 2
@@ -47,7 +47,7 @@ class Scope:
 
     @staticmethod
     def sql(scope: str) -> str:
-        return ELIGIBLE_SQL if scope == Scope.ELIGIBLE else ""
+        return ELIGIBLE_SQL if scope == Scope.ELIGIBLE else WAITING_SQL
 
 
 def market_params(market: Market, city: City, at: dt.datetime) -> dict:
@@ -86,7 +86,7 @@ def _run(
         # Everyone ahead of one application and the application itself, in one pass over the market.
         where = "WHERE position <= (SELECT position FROM ordered WHERE id = %(upto_id)s)"
         params["upto_id"] = upto_id
-    sql = QUEUE_SQL.format(eligible=Scope.sql(scope), where=where)
+    sql = QUEUE_SQL.format(scope=Scope.sql(scope), where=where)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -151,5 +151,5 @@ def queue_rank(application: Application, scope: str, at: dt.datetime) -> int | N
     params = market_params(Market.of(application), city, at)
     params.update(id=application.pk)
     with connection.cursor() as cursor:
-        cursor.execute(COUNTS_SQL.format(eligible=Scope.sql(scope)), params)
+        cursor.execute(COUNTS_SQL.format(scope=Scope.sql(scope)), params)
         return rank_from_counts(cursor.fetchall(), city)

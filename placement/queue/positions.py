@@ -18,7 +18,7 @@ from indigo import clock
 from placement.models import Application
 from placement.queue.order import Market, Scope, ahead_by_list, market_params, queue_rank
 from placement.queue.report import Moved, PositionReport, position_report_ranked, previous_cutoff, reasons_since
-from placement.queue.sql import BASE_SQL, HASHED_BASE_SQL
+from placement.queue.sql import BASE_SQL, HASHED_BASE_SQL, WAITING_SQL
 from vacancies.models import City
 
 # -- The position report ------------------------------------------------------------------------------
@@ -48,7 +48,7 @@ SELECT tier, array_agg((extract(epoch FROM filed_at) * 1000000)::bigint ORDER BY
        array_agg(id ORDER BY filed_at, id)
 FROM ({base}) AS base GROUP BY tier
 """
-_THEN_SQL = _THEN_TEMPLATE.format(base=HASHED_BASE_SQL.format(eligible=""))
+_THEN_SQL = _THEN_TEMPLATE.format(base=HASHED_BASE_SQL.format(scope=WAITING_SQL))
 
 # The applications of the market that changed since the cutoff, each with its tier now (NULL: not
 # waiting now), read with BASE_SQL itself; and a fingerprint of the privilege categories (a category
@@ -80,8 +80,11 @@ _FINGERPRINT_SQL = """
 SELECT md5(string_agg(c.id || c.tier || coalesce(c.deactivated_at::text, ''), ',' ORDER BY c.id)
            || (SELECT oid FROM pg_database WHERE datname = current_database()))
 FROM placement_privilegecategory c"""
+_CHANGED_ONLY = """
+      AND a.id IN (SELECT id FROM changed)
+"""
 _CHANGED_SQL = _CHANGED_TEMPLATE.format(
-    base=BASE_SQL.format(eligible="AND a.id IN (SELECT id FROM changed)"), fingerprint=_FINGERPRINT_SQL
+    base=BASE_SQL.format(scope=WAITING_SQL + _CHANGED_ONLY), fingerprint=_FINGERPRINT_SQL
 )
 
 # What today's reasons are read from, for the changed children gone from ahead or come ahead.

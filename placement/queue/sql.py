@@ -6,7 +6,12 @@ constants are formatted into one another; values travel as parameters (order.mar
 """
 
 # The applications a question counts, each with its tier; {tier} is how the tier is read (below) and
-# {eligible} narrows waiting to eligible (R-S-6, ELIGIBLE_SQL) or to nothing more.
+# {scope} which of the market's active applications count: WAITING_SQL or ELIGIBLE_SQL (R-S-6), each
+# possibly narrowed further. It is a placeholder of its own, not a narrowing of waiting, because the
+# eligible scope's referral check (any referral of the child) covers the waiting one's (a referral of
+# the application: a referral's child is its application's child), and one anti join is cheaper than
+# two; and because a text formatted the old way (eligible=...) now fails instead of counting children
+# who hold a referral.
 BASE_TEMPLATE = """
     SELECT a.id, a.filed_at,
         {tier} AS tier
@@ -14,9 +19,21 @@ BASE_TEMPLATE = """
     WHERE a.city_id = %(city)s AND a.cohort = %(cohort)s AND a.language = %(language)s
       AND a.group_type = %(group_type)s AND a.filed_at <= %(at)s
       AND (a.state = 'active' OR a.closed_at > %(at)s)
-      AND NOT EXISTS (SELECT 1 FROM placement_referral r WHERE r.application_id = a.id AND r.issued_at <= %(at)s
-                      AND (r.closed_at IS NULL OR r.closed_at > %(at)s))
-      {eligible}
+      {scope}
+"""
+# No referral active as of `at` (issued by then, not closed by then) is held by the application's {own}
+# column, looked up as the referral's {key}. "issued_at <= at AND (closed_at IS NULL OR closed_at > at)"
+# is written as its two disjuncts, still open or closed only after `at`, so that PostgreSQL reads each
+# from a small index alone (referral_open_idx: the few open referrals; referral_closed_idx: a range of
+# closing times, empty for the present) instead of every referral ever issued (docs/performance.md).
+_WITHOUT_ACTIVE_REFERRAL = """AND NOT EXISTS (SELECT 1 FROM (
+          SELECT r.{key} AS holder FROM placement_referral r WHERE r.closed_at IS NULL AND r.issued_at <= %(at)s
+          UNION ALL
+          SELECT r.{key} FROM placement_referral r WHERE r.closed_at > %(at)s AND r.issued_at <= %(at)s
+      ) AS active WHERE active.holder = a.{own})"""
+# Waiting: every active application without an active referral of its own (what a parent's position counts).
+WAITING_SQL = f"""
+      {_WITHOUT_ACTIVE_REFERRAL.format(key="application_id", own="id")}
 """
 # A privilege counts as of `at`: claimed by then, not refused or revoked by then, not expired, and its
 # category not deactivated by then (c is the category, joined wherever this is used).
@@ -35,8 +52,8 @@ _TIER_BY_EXISTS = f"""CASE
                            AND c.tier = 'first') THEN 1
             ELSE 2
         END"""  # noqa: S608 - module constants only, no input
-# The reference for every ranking: the waiting applications of a market ({eligible} still open).
-BASE_SQL = BASE_TEMPLATE.format(tier=_TIER_BY_EXISTS, eligible="{eligible}")
+# The reference for every ranking: the applications of a market ({scope} still open).
+BASE_SQL = BASE_TEMPLATE.format(tier=_TIER_BY_EXISTS, scope="{scope}")
 
 # R-Q-2: the k-th first-priority applicant lands in cycle (k-1) div p at slot (k-1) mod p, the k-th
 # general one in cycle (k-1) div g at slot p + (k-1) mod g, so when one list runs out the other
@@ -61,17 +78,17 @@ SELECT id, tier, position FROM ordered {where} ORDER BY position
 """
 QUEUE_SQL = _QUEUE_TEMPLATE.format(base=BASE_SQL, where="{where}")
 
-# R-S-6, the children who may be claimed for, narrowing the waiting ones: not stop-listed, without an
-# active referral (in any city: R-S-7 allows one per child), and not represented by blocked accounts
-# only. A child with a verified link from a blocked account and none from an unblocked one is out.
+# R-S-6, the children who may be claimed for, the waiting ones narrowed: not stop-listed, without an
+# active referral (in any city: R-S-7 allows one per child; this is what makes them waiting too, see
+# BASE_TEMPLATE), and not represented by blocked accounts only. A child with a verified link from a
+# blocked account and none from an unblocked one is out.
 # The last is written from the (few) active blocks outwards: the equivalent "no verified link OR an
 # unblocked one" made PostgreSQL hash every link of every city on each turn check (docs/performance.md).
 # Whoever claims must also be a verified, unblocked representative (eligibility.claimant_check): a
 # child none can act for yet keeps its place, as it does in the waiting queue.
-ELIGIBLE_SQL = """
+ELIGIBLE_SQL = f"""
       AND (a.stop_listed_until IS NULL OR a.stop_listed_until <= %(at)s)
-      AND NOT EXISTS (SELECT 1 FROM placement_referral rc WHERE rc.child_id = a.child_id
-                      AND rc.issued_at <= %(at)s AND (rc.closed_at IS NULL OR rc.closed_at > %(at)s))
+      {_WITHOUT_ACTIVE_REFERRAL.format(key="child_id", own="child_id")}
       AND NOT EXISTS (SELECT 1 FROM accounts_accountblock b
                       JOIN accounts_representativelink l ON l.user_id = b.user_id AND l.state = 'verified'
                       WHERE l.child_id = a.child_id AND b.lifted_at IS NULL
@@ -81,7 +98,7 @@ ELIGIBLE_SQL = """
                                           AND NOT EXISTS (SELECT 1 FROM accounts_accountblock b2
                                                           WHERE b2.user_id = l2.user_id AND b2.lifted_at IS NULL
                                                             AND b2.starts_at <= %(at)s AND b2.ends_at > %(at)s)))
-"""
+"""  # noqa: S608 - module constants only, no input
 
 # Fast answers for one child (order.queue_rank). The same base with each privilege test written as an
 # uncorrelated IN (the same condition as its EXISTS): PostgreSQL hashes the privileges once instead of
@@ -96,7 +113,7 @@ _TIER_BY_IN = """CASE WHEN a.id IN ({extraordinary}) THEN 0
     extraordinary=_PRIVILEGED.format(in_force=PRIVILEGE_IN_FORCE, tier="extraordinary"),
     first=_PRIVILEGED.format(in_force=PRIVILEGE_IN_FORCE, tier="first"),
 )
-HASHED_BASE_SQL = BASE_TEMPLATE.format(tier=_TIER_BY_IN, eligible="{eligible}")
+HASHED_BASE_SQL = BASE_TEMPLATE.format(tier=_TIER_BY_IN, scope="{scope}")
 
 # Per tier: how many the question counts, how many of them come before the child (filing time, then
 # id), and whether the child is one of them. One pass over the market, no sort, no window. The child's
@@ -127,5 +144,5 @@ WHERE k.city_id = %(city)s AND g.cohort = %(cohort)s AND g.language = %(language
 TURN_SQL = f"""
 SELECT -1, ({PRIORITY_SEATS_SQL}), 0, 0
 UNION ALL
-{_COUNTS_TEMPLATE.format(base=HASHED_BASE_SQL.format(eligible=ELIGIBLE_SQL))}
+{_COUNTS_TEMPLATE.format(base=HASHED_BASE_SQL.format(scope=ELIGIBLE_SQL))}
 """  # noqa: S608 - module constants only, no input

@@ -9,6 +9,7 @@ from accounts.models import AccountBlock, RepresentativeLink
 from indigo.clock import at_local
 from placement.queue import Market, Scope, queue_ordered
 from placement.queue.sql import QUEUE_SQL as _QUEUE_SQL
+from placement.queue.sql import WAITING_SQL
 from tests.factories import ApplicationFactory, ChildFactory, UserFactory
 
 AT = at_local(dt.date(2024, 6, 3), dt.time(10))
@@ -72,6 +73,6 @@ def test_it_leaves_out_exactly_the_children_only_blocked_accounts_represent(city
         "general": city.interleave_general,
     }
     with connection.cursor() as cursor:
-        cursor.execute(_QUEUE_SQL.format(eligible=REFERENCE_ELIGIBLE_SQL, where=""), params)
+        cursor.execute(_QUEUE_SQL.format(scope=WAITING_SQL + REFERENCE_ELIGIBLE_SQL, where=""), params)
         reference = [tuple(row) for row in cursor.fetchall()]
     assert queue_ordered(market=market, city=city, scope=Scope.ELIGIBLE, at=AT) == reference
