@@ -18,6 +18,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("placement", "0011_bid_batch_index")]
+    dependencies = [("placement", "0012_turn_exact_pass_indexes")]
 
     operations = [migrations.RunPython(install, drop)]
