@@ -128,6 +128,26 @@ def machine_cpu_seconds() -> float:
     return busy / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_cpu_seconds() -> float:
+    """CPU used so far by the PostgreSQL server (its backends, WAL writer, checkpointer…), from /proc: the
+    processes running now, and through the postmaster's count of its ended children the backends that
+    have closed meanwhile (DB_CONN_MAX_AGE renews connections during a run)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process has just ended
+            continue
+        name, rest = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :].split()
+        if name == "postgres":
+            total += sum(int(value) for value in rest[11:15])  # utime, stime, cutime, cstime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_per_request(since: float, figures: dict) -> float:
+    return (postgres_cpu_seconds() - since) * 1000 / max(figures["requests"], 1)
+
+
 def machine_per_request(since: float, figures: dict) -> float:
     """The machine's CPU in ms per request of a measurement that began at `since` (machine_cpu_seconds)."""
     return (machine_cpu_seconds() - since) * 1000 / max(figures["requests"], 1)
@@ -145,11 +165,12 @@ def floors(server, base: dict, cookie: dict, *, warm: int, healthz_requests: int
     loadgen("fixed", {**base, "path": "/healthz", "requests": warm}, 120)
     # And the signed-in API path (session, DRF, ORM) without taking a seat.
     loadgen("fixed", {**base, "path": "/api/v1/me/children/", "headers": cookie, "requests": warm}, 120)
-    cpu, machine = server.cpu_seconds(), machine_cpu_seconds()
+    cpu, machine, database = server.cpu_seconds(), machine_cpu_seconds(), postgres_cpu_seconds()
     trivial = summarize(loadgen("fixed", {**base, "path": "/healthz", "requests": healthz_requests}, 300))
     trivial["cpu_ms"] = cpu_per_request(server, cpu, trivial)
     trivial["machine_ms"] = machine_per_request(machine, trivial)
-    cpu, machine = server.cpu_seconds(), machine_cpu_seconds()
+    trivial["postgres_ms"] = postgres_per_request(database, trivial)
+    cpu, machine, database = server.cpu_seconds(), machine_cpu_seconds(), postgres_cpu_seconds()
     log(f"/healthz: {trivial['rate']:.0f} requests/s, p99 {trivial['p99']:.1f} ms")
     # The floor under any signed-in request (session, account, block check, DRF, one small query):
     # what a claim's ratio could reach if taking the seat itself cost nothing (docs/performance.md).
@@ -157,6 +178,7 @@ def floors(server, base: dict, cookie: dict, *, warm: int, healthz_requests: int
     signed_in = summarize(loadgen("fixed", me, 300))
     signed_in["cpu_ms"] = cpu_per_request(server, cpu, signed_in)
     signed_in["machine_ms"] = machine_per_request(machine, signed_in)
+    signed_in["postgres_ms"] = postgres_per_request(database, signed_in)
     log(f"/api/v1/me/: {signed_in['rate']:.0f} requests/s, p99 {signed_in['p99']:.1f} ms")
     return trivial, signed_in
 

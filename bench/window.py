@@ -48,6 +48,8 @@ from bench.measure import (
     loadgen,
     machine_cpu_seconds,
     machine_per_request,
+    postgres_cpu_seconds,
+    postgres_per_request,
     rush_arguments,
     server_config,
     sql_checks,
@@ -251,7 +253,7 @@ def measure(args, template: str) -> bool:
         warm = 20 if args.invariants_only else 300
         cookie = {"Cookie": plan["parents"][0]["cookie"]}
         trivial, signed_in = floors(server, base, cookie, warm=warm, healthz_requests=args.healthz_requests)
-        cpu, machine = server.cpu_seconds(), machine_cpu_seconds()
+        cpu, machine, database = server.cpu_seconds(), machine_cpu_seconds(), postgres_cpu_seconds()
         started = time.monotonic()
         result = loadgen("bids", {**base, **plan, "seed": args.seed, "max_seconds": args.max_seconds}, 1800)
         log(f"bidding done in {time.monotonic() - started:.1f} s")
@@ -260,6 +262,7 @@ def measure(args, template: str) -> bool:
     bids = summarize(result)
     bids["cpu_ms"] = bid_cpu * 1000 / max(bids["requests"], 1)
     bids["machine_ms"] = machine_per_request(machine, bids)
+    bids["postgres_ms"] = postgres_per_request(database, bids)
     floor_ratio = bids["rate"] / signed_in["rate"] if signed_in["rate"] else 0.0
 
     print(f"\n== window rush results ({front.describe(config, args)}) ==")
@@ -278,6 +281,13 @@ def measure(args, template: str) -> bool:
     print(
         f"machine CPU per bid   {bids['machine_ms']:.2f} ms (per GET /api/v1/me/ {signed_in['machine_ms']:.2f} ms): "
         "app servers, PostgreSQL, Redis and the load generator"
+    )
+    rest, rest_me = (
+        figures["machine_ms"] - figures["cpu_ms"] - figures["postgres_ms"] for figures in (bids, signed_in)
+    )
+    print(
+        f"of which PostgreSQL  {bids['postgres_ms']:.2f} ms (me {signed_in['postgres_ms']:.2f} ms); "
+        f"the rest (load generator, Redis, kernel) {rest:.2f} ms (me {rest_me:.2f} ms)"
     )
     filled = 0
     if args.fill_bids:

@@ -250,7 +250,7 @@ def _bids_write(
     # these, so the two never meet on a row. The opening minute's hot path (docs/performance.md).
     audit_sql, audit_params = insert_statement(AuditLog, [audit], where="EXISTS (SELECT 1 FROM written)")
     values = ", ".join(["(%s, %s, %s::uuid, %s::jsonb, %s, %s::timestamptz, %s::timestamptz)"] * len(bids))
-    params = [row.pk, row.pk, row.pk, ids, ids]
+    params = [row.pk, row.pk, ids, ids]
     for bid in bids:
         params += [row.pk, bid.application_id, str(batch), json.dumps(groups), by.pk, at, at]
     sql = lock_timeout_sql() + _WINDOW_SHARE_SQL.format(lock=WINDOW_LOCK, window=int(row.pk))
@@ -274,8 +274,10 @@ _BIDS_WRITE_SQL = """
 WITH open AS (
     SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM placement_windowallocation WHERE window_id = %s)
 ), stale AS (
-    DELETE FROM placement_bid WHERE window_id = %s
-    AND batch = ANY(ARRAY(SELECT batch FROM placement_bid WHERE window_id = %s AND application_id = ANY(%s)))
+    -- By batch alone: a batch is one placing of a list in one window, so all its rows are of this window.
+    -- Naming the window here too let the planner read every bid of the window against the batch index.
+    DELETE FROM placement_bid
+    WHERE batch = ANY(ARRAY(SELECT batch FROM placement_bid WHERE window_id = %s AND application_id = ANY(%s)))
     AND NOT application_id = ANY(%s) AND EXISTS (SELECT 1 FROM open)
 ), written AS (
     INSERT INTO placement_bid (window_id, application_id, batch, groups, placed_by_id, created_at, updated_at)

@@ -63,7 +63,9 @@ class Bid(models.Model):
     """One child's ordered list of groups in one window (R-W-3); twins have a row each, sharing `batch`
     and the list. A new list replaces the row: the last version counts, and none counts twice."""
 
-    window = models.ForeignKey(ClaimWindow, on_delete=models.PROTECT, related_name="bids")
+    # No index of its own: the unique (window, application) serves every lookup by window, and a second
+    # one only cost each bid's write and tempted the planner into reading the whole window (bids.py).
+    window = models.ForeignKey(ClaimWindow, on_delete=models.PROTECT, related_name="bids", db_index=False)
     application = models.ForeignKey("placement.Application", on_delete=models.PROTECT, related_name="bids")
     batch = models.UUIDField()
     # Group ids, best first; at most the city's K (window_max_groups) when placed.
