@@ -26,7 +26,5 @@ class PlacementConfig(AppConfig):
 def _functions_install(using="default", **kwargs):
     """The database functions of the hot reads, made again from the current models after every migrate."""
     from placement.services.claim_reads import claim_reads_functions_install
-    from placement.window.bids import bids_functions_install
 
     claim_reads_functions_install(using)
-    bids_functions_install(using)

@@ -8,9 +8,7 @@ every bid written before it and refuse every bid that comes after it.
 
 import dataclasses
 import datetime as dt
-import functools
 import json
-import re
 import uuid
 
 from django.db import connection, transaction
@@ -248,16 +246,19 @@ def _bids_write(
             return written
     # One round trip and, outside a transaction, one transaction (PostgreSQL runs the statements of one
     # query string as one): the lock timeout, the window's lock, then the stale twin rows, the upsert and
-    # the audit entry in one statement, run by its function (bids_functions_install), which keeps its
-    # plan. The DELETE touches only other children's rows, the upsert only these, so the two never meet
-    # on a row. The opening minute's hot path (docs/performance.md).
-    _audit_sql, audit_arrays = insert_statement(AuditLog, [audit])
-    params = [row.pk, ids, str(batch), json.dumps(groups), by.pk, at, *audit_arrays]
-    sql = lock_timeout_sql() + _WINDOW_SHARE_SQL.format(lock=WINDOW_LOCK, window=int(row.pk)) + _BIDS_WRITE.call
+    # the audit entry in one statement. The DELETE touches only other children's rows, the upsert only
+    # these, so the two never meet on a row. The opening minute's hot path (docs/performance.md).
+    audit_sql, audit_params = insert_statement(AuditLog, [audit], where="EXISTS (SELECT 1 FROM written)")
+    values = ", ".join(["(%s, %s, %s::uuid, %s::jsonb, %s, %s::timestamptz, %s::timestamptz)"] * len(bids))
+    params = [row.pk, row.pk, ids, ids]
+    for bid in bids:
+        params += [row.pk, bid.application_id, str(batch), json.dumps(groups), by.pk, at, at]
+    sql = lock_timeout_sql() + _WINDOW_SHARE_SQL.format(lock=WINDOW_LOCK, window=int(row.pk))
+    sql += _BIDS_WRITE_SQL.format(values=values, audit=audit_sql)
     # A bid waits for the window's lock only while the allocation runs: past the lock timeout the parent
     # is told "busy, try again" (503), and the next try finds the window closed.
     with busy_on_lock_timeout(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*params, *audit_params])
         written = cursor.fetchall()
     if not written:
         return []
@@ -266,81 +267,27 @@ def _bids_write(
     return bids
 
 
-# Only the lock's and the window's ids (integers) are formatted in.
+# Only placeholders, the lock timeout and the window's id (integers) and the audit entry's INSERT
+# (bulk.insert_statement: quoted names, values as parameters) are formatted in.
 _WINDOW_SHARE_SQL = "SELECT pg_advisory_xact_lock_shared({lock:d}, {window:d});"
-# The bid's statement, the body of its function: $1 the window, $2 the applications (twins: two, in order),
-# $3 the batch, $4 the groups, $5 the parent, $6 the moment; then the audit entry's columns as
-# indigo.bulk.insert_statement gives them, from $7 on ({audit}).
 _BIDS_WRITE_SQL = """
 WITH open AS (
-    SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM placement_windowallocation WHERE window_id = $1)
+    SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM placement_windowallocation WHERE window_id = %s)
 ), stale AS (
     -- By batch alone: a batch is one placing of a list in one window, so all its rows are of this window.
     -- Naming the window here too let the planner read every bid of the window against the batch index.
     DELETE FROM placement_bid
-    WHERE batch = ANY(ARRAY(SELECT batch FROM placement_bid WHERE window_id = $1 AND application_id = ANY($2)))
-    AND NOT application_id = ANY($2) AND EXISTS (SELECT 1 FROM open)
+    WHERE batch = ANY(ARRAY(SELECT batch FROM placement_bid WHERE window_id = %s AND application_id = ANY(%s)))
+    AND NOT application_id = ANY(%s) AND EXISTS (SELECT 1 FROM open)
 ), written AS (
     INSERT INTO placement_bid (window_id, application_id, batch, groups, placed_by_id, created_at, updated_at)
-    SELECT $1, application_id, $3, $4, $5, $6, $6 FROM unnest($2) WITH ORDINALITY AS listed (application_id, n)
-    WHERE EXISTS (SELECT 1 FROM open) ORDER BY n
+    SELECT * FROM (VALUES {values}) AS v WHERE EXISTS (SELECT 1 FROM open)
     ON CONFLICT (window_id, application_id) DO UPDATE SET batch = EXCLUDED.batch, groups = EXCLUDED.groups,
         placed_by_id = EXCLUDED.placed_by_id, updated_at = EXCLUDED.updated_at
     RETURNING id
-), audit AS ({audit} WHERE EXISTS (SELECT 1 FROM written))
+), audit AS ({audit})
 SELECT id FROM written
 """
-
-
-class _BidWrite:
-    """The bid's statement as a PL/pgSQL function: it keeps its plan for the connection's life, where
-    sent as text it was parsed and planned again for each of the opening minute's bids (the same reason
-    and the same way as placement.services.claim_reads._KeptPlan)."""
-
-    name = "indigo_bid_write"
-
-    @functools.cached_property
-    def audit_types(self) -> list[str]:
-        return re.findall(r"%s::([^,)]+\[\])", insert_statement(AuditLog, [AuditLog()])[0])
-
-    @functools.cached_property
-    def call(self) -> str:
-        marks = ", ".join(["%s::bigint", "%s::bigint[]", "%s::uuid", "%s::jsonb", "%s::bigint", "%s::timestamptz"])
-        audit = ", ".join(f"%s::{kind}" for kind in self.audit_types)
-        return f"SELECT * FROM {self.name}({marks}, {audit})"  # noqa: S608 - constants and column types only
-
-    def create(self) -> list[str]:
-        audit_sql = insert_statement(AuditLog, [AuditLog()])[0]
-        for number, kind in enumerate(self.audit_types, start=7):
-            audit_sql = audit_sql.replace(f"%s::{kind}", f"${number}::{kind}", 1)
-        kinds = ["bigint", "bigint[]", "uuid", "jsonb", "bigint", "timestamptz", *self.audit_types]
-        signature = f"{self.name}({', '.join(kinds)})"
-        body = _BIDS_WRITE_SQL.format(audit=audit_sql)
-        return [
-            f"DROP FUNCTION IF EXISTS {signature}",
-            f"""CREATE FUNCTION {signature} RETURNS SETOF bigint
-            LANGUAGE plpgsql VOLATILE SET plan_cache_mode = force_generic_plan AS $fn$
-            BEGIN
-                RETURN QUERY {body};
-            END
-            $fn$""",
-        ]
-
-
-_BIDS_WRITE = _BidWrite()
-
-
-def bids_functions_install(using: str = "default") -> None:
-    """(Re)create the bid's function (_BidWrite) on a PostgreSQL database, after every migrate."""
-    from django.db import connections
-
-    target = connections[using]
-    if target.vendor != "postgresql":
-        return
-    # Dropped and made in one transaction: a bid meanwhile finds the old function or the new one.
-    with transaction.atomic(using=using), target.cursor() as cursor:
-        for statement in _BIDS_WRITE.create():
-            cursor.execute(statement)
 
 
 def bid_withdraw(*, application: Application, by, window: str | None = None, request=None) -> int:
