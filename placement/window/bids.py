@@ -250,11 +250,17 @@ def _bids_write(
     # these, so the two never meet on a row. The opening minute's hot path (docs/performance.md).
     audit_sql, audit_params = insert_statement(AuditLog, [audit], where="EXISTS (SELECT 1 FROM written)")
     values = ", ".join(["(%s, %s, %s::uuid, %s::jsonb, %s, %s::timestamptz, %s::timestamptz)"] * len(bids))
-    params = [row.pk, row.pk, ids, ids]
+    # The old batches looked up child by child, by equality: given the list of ids, PostgreSQL used only
+    # the window from the unique (window, application) index and filtered the rest, every bid of the
+    # window, whenever its figures were from before the window filled (as in the opening minute).
+    old = " UNION ALL ".join(
+        ["SELECT batch FROM placement_bid WHERE window_id = %s AND application_id = %s"] * len(ids)
+    )
+    params = [row.pk, *[value for pk in ids for value in (row.pk, pk)], ids]
     for bid in bids:
         params += [row.pk, bid.application_id, str(batch), json.dumps(groups), by.pk, at, at]
     sql = lock_timeout_sql() + _WINDOW_SHARE_SQL.format(lock=WINDOW_LOCK, window=int(row.pk))
-    sql += _BIDS_WRITE_SQL.format(values=values, audit=audit_sql)
+    sql += _BIDS_WRITE_SQL.format(old=old, values=values, audit=audit_sql)
     # A bid waits for the window's lock only while the allocation runs: past the lock timeout the parent
     # is told "busy, try again" (503), and the next try finds the window closed.
     with busy_on_lock_timeout(), connection.cursor() as cursor:
@@ -270,6 +276,7 @@ def _bids_write(
 # Only placeholders, the lock timeout and the window's id (integers) and the audit entry's INSERT
 # (bulk.insert_statement: quoted names, values as parameters) are formatted in.
 _WINDOW_SHARE_SQL = "SELECT pg_advisory_xact_lock_shared({lock:d}, {window:d});"
+_OLD_BATCH_SQL = "SELECT batch FROM placement_bid WHERE window_id = %s AND application_id = %s"
 _BIDS_WRITE_SQL = """
 WITH open AS (
     SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM placement_windowallocation WHERE window_id = %s)
@@ -277,7 +284,7 @@ WITH open AS (
     -- By batch alone: a batch is one placing of a list in one window, so all its rows are of this window.
     -- Naming the window here too let the planner read every bid of the window against the batch index.
     DELETE FROM placement_bid
-    WHERE batch = ANY(ARRAY(SELECT batch FROM placement_bid WHERE window_id = %s AND application_id = ANY(%s)))
+    WHERE batch = ANY(ARRAY({old}))
     AND NOT application_id = ANY(%s) AND EXISTS (SELECT 1 FROM open)
 ), written AS (
     INSERT INTO placement_bid (window_id, application_id, batch, groups, placed_by_id, created_at, updated_at)
