@@ -165,12 +165,12 @@ def floors(server, base: dict, cookie: dict, *, warm: int, healthz_requests: int
     loadgen("fixed", {**base, "path": "/healthz", "requests": warm}, 120)
     # And the signed-in API path (session, DRF, ORM) without taking a seat.
     loadgen("fixed", {**base, "path": "/api/v1/me/children/", "headers": cookie, "requests": warm}, 120)
-    cpu, machine, database = server.cpu_seconds(), machine_cpu_seconds(), postgres_cpu_seconds()
+    cpu, machine, pg_cpu = server.cpu_seconds(), machine_cpu_seconds(), postgres_cpu_seconds()
     trivial = summarize(loadgen("fixed", {**base, "path": "/healthz", "requests": healthz_requests}, 300))
     trivial["cpu_ms"] = cpu_per_request(server, cpu, trivial)
     trivial["machine_ms"] = machine_per_request(machine, trivial)
-    trivial["postgres_ms"] = postgres_per_request(database, trivial)
-    cpu, machine, database = server.cpu_seconds(), machine_cpu_seconds(), postgres_cpu_seconds()
+    trivial["postgres_ms"] = postgres_per_request(pg_cpu, trivial)
+    cpu, machine, pg_cpu = server.cpu_seconds(), machine_cpu_seconds(), postgres_cpu_seconds()
     log(f"/healthz: {trivial['rate']:.0f} requests/s, p99 {trivial['p99']:.1f} ms")
     # The floor under any signed-in request (session, account, block check, DRF, one small query):
     # what a claim's ratio could reach if taking the seat itself cost nothing (docs/performance.md).
@@ -178,7 +178,7 @@ def floors(server, base: dict, cookie: dict, *, warm: int, healthz_requests: int
     signed_in = summarize(loadgen("fixed", me, 300))
     signed_in["cpu_ms"] = cpu_per_request(server, cpu, signed_in)
     signed_in["machine_ms"] = machine_per_request(machine, signed_in)
-    signed_in["postgres_ms"] = postgres_per_request(database, signed_in)
+    signed_in["postgres_ms"] = postgres_per_request(pg_cpu, signed_in)
     log(f"/api/v1/me/: {signed_in['rate']:.0f} requests/s, p99 {signed_in['p99']:.1f} ms")
     return trivial, signed_in
 

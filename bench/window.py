@@ -253,7 +253,7 @@ def measure(args, template: str) -> bool:
         warm = 20 if args.invariants_only else 300
         cookie = {"Cookie": plan["parents"][0]["cookie"]}
         trivial, signed_in = floors(server, base, cookie, warm=warm, healthz_requests=args.healthz_requests)
-        cpu, machine, database = server.cpu_seconds(), machine_cpu_seconds(), postgres_cpu_seconds()
+        cpu, machine, pg_cpu = server.cpu_seconds(), machine_cpu_seconds(), postgres_cpu_seconds()
         started = time.monotonic()
         result = loadgen("bids", {**base, **plan, "seed": args.seed, "max_seconds": args.max_seconds}, 1800)
         log(f"bidding done in {time.monotonic() - started:.1f} s")
@@ -262,7 +262,7 @@ def measure(args, template: str) -> bool:
     bids = summarize(result)
     bids["cpu_ms"] = bid_cpu * 1000 / max(bids["requests"], 1)
     bids["machine_ms"] = machine_per_request(machine, bids)
-    bids["postgres_ms"] = postgres_per_request(database, bids)
+    bids["postgres_ms"] = postgres_per_request(pg_cpu, bids)
     floor_ratio = bids["rate"] / signed_in["rate"] if signed_in["rate"] else 0.0
 
     print(f"\n== window rush results ({front.describe(config, args)}) ==")
