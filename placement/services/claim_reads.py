@@ -12,6 +12,14 @@ from accounts.models import RepresentativeLink
 from placement.models import Application, Child, Referral
 from vacancies.models import City, Group, Kindergarten, Seat
 
+_BIGINT_MAX = 2**63 - 1
+
+
+def _storable(pks: list[int]) -> list[int]:
+    """The ids a row can have: the functions take bigint[], and a number beyond it (any whole number
+    fits the API's input) would fail the call with a server error instead of naming no row."""
+    return [pk for pk in pks if 0 < pk <= _BIGINT_MAX]
+
 
 def _marks(values: list) -> str:
     return ", ".join(["%s"] * len(values))
@@ -24,6 +32,7 @@ def claim_applications(pks: list[int], user) -> list[Application]:
     PostgreSQL spends answering it (docs/performance.md)."""
     if connection.vendor != "postgresql":
         return _claim_applications_orm(pks, user)
+    pks = _storable(pks)
     with connection.cursor() as cursor:
         # Through its function, which keeps the plan (_KeptPlan): planning was nine tenths of
         # PostgreSQL's work on this statement, paid again by every claim and every bid.
@@ -59,6 +68,7 @@ def _claim_seats(pks: list[int]) -> dict[int, Seat]:
     """The seats of a claim with their group and kindergarten, by id; one statement, as above."""
     if connection.vendor != "postgresql":
         return Seat.objects.select_related("group__kindergarten").in_bulk(pks)
+    pks = _storable(pks)
     with connection.cursor() as cursor:
         cursor.execute(_SEATS.call, [list(pks)])
         rows = cursor.fetchall()

@@ -218,3 +218,20 @@ def test_the_plain_claim_check_takes_only_what_claim_input_takes_unchanged(data)
         assert payload.is_valid()
         assert (applications, seats) == (payload.validated_data["applications"], payload.validated_data["seats"])
     # Anything else goes to the serializer, which accepts or explains it as before.
+
+
+def test_an_id_beyond_any_row_answers_not_found_not_a_server_error(api, city, open_seats):
+    # Found by the OpenAPI fuzzing: the reads take bigint[], and a bigger whole number failed the call.
+    [seat] = open_seats(1)
+    user, application = family(city, 1)
+    api.force_authenticate(user)
+    with time_machine.travel(MONDAY, tick=True):
+        huge = 12992107546550999187456
+        for body in (
+            {"seats": [huge], "applications": [application.pk]},
+            {"seats": [seat.pk], "applications": [huge]},
+        ):
+            assert api.post("/api/v1/claims/", body, format="json").status_code == 404
+        assert api.get(f"/api/v1/applications/{huge}/bid/").status_code == 404
+        assert api.put(f"/api/v1/applications/{huge}/bid/", {"groups": [1]}, format="json").status_code == 404
+    assert not Referral.objects.exists()
