@@ -76,7 +76,7 @@ def test_once_the_moment_has_passed_the_next_claim_schedules_again(
     assert len(scheduled) == 2
 
 
-def test_a_process_asks_the_cache_once_a_moment_not_once_a_claim(
+def test_a_process_asks_the_cache_once_a_moment_not_once_a_claim_R_S_7(
     city, open_seats, scheduled, django_capture_on_commit_callbacks, monkeypatch
 ):
     asked = []
@@ -87,7 +87,7 @@ def test_a_process_asks_the_cache_once_a_moment_not_once_a_claim(
     assert asked.count(notifications._NOTICE_SCHEDULED) == 1 and len(scheduled) == 1
 
 
-def test_a_task_scheduled_by_another_process_takes_this_ones_claims_until_it_may_start(
+def test_a_task_scheduled_by_another_process_takes_this_ones_claims_until_it_may_start_R_S_7(
     city, open_seats, scheduled, django_capture_on_commit_callbacks
 ):
     cache.add(notifications._NOTICE_SCHEDULED, 0, timeout=notifications.NOTICE_BATCH_S)  # another server's

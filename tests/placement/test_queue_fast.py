@@ -89,23 +89,28 @@ class RandomMarket:
                 expires_on=rng.choice((None, None, clock.local_date(self.moment()))),
             )
         for _ in range(rng.choice((0, 0, 0, 1, 1, 2))):
-            issued = self.moment()
-            self.referrals += 1
-            Referral.objects.create(
-                number=f"R-{application.pk}-{self.referrals}",
-                seat=self.seat,
-                application=application,
-                child=application.child,
-                state="expired",
-                issued_at=issued,
-                valid_until=issued + dt.timedelta(days=5),
-                closed_at=rng.choice((None, self.later(issued), self.later(issued))),
-            )
+            self.referral(application, closings=(None, True, True))
         for user in rng.sample(self.users, rng.choice((0, 1, 1, 2))):
             RepresentativeLink.objects.create(
                 user=user, child=application.child, relation="parent", state=rng.choice(("verified", "pending"))
             )
         return application
+
+    def referral(self, application: Application, *, closings: tuple) -> Referral:
+        """A referral of the application's child at a random moment; closed later (True) or open (None)
+        as a random one of `closings` says."""
+        issued = self.moment()
+        self.referrals += 1
+        return Referral.objects.create(
+            number=f"R-{application.pk}-{self.referrals}",
+            seat=self.seat,
+            application=application,
+            child=application.child,
+            state="expired",
+            issued_at=issued,
+            valid_until=issued + dt.timedelta(days=5),
+            closed_at=self.later(issued) if self.rng.choice(closings) else None,
+        )
 
     def blocks(self) -> None:
         for user in self.users[:2]:

@@ -9,7 +9,6 @@ import random
 import pytest
 from django.db import connection
 
-from placement.models import Referral
 from placement.queue import Market, Scope, queue_ordered
 from placement.queue.order import market_params
 from placement.queue.sql import _QUEUE_TEMPLATE, _TIER_BY_EXISTS
@@ -56,7 +55,7 @@ def reference_queue(market: Market, city, scope: str, at: dt.datetime) -> list[t
 
 
 @pytest.mark.parametrize("seed", range(12))
-def test_the_referral_checks_count_what_the_texts_before_counted(city, other_city, kindergarten_a, seed):
+def test_the_referral_checks_count_what_the_texts_before_counted_R_S_6_R_Q_2(city, other_city, kindergarten_a, seed):
     rng = random.Random(1000 + seed)
     group = GroupFactory(kindergarten=kindergarten_a, cohort=2021, language="kk", capacity=80, name="Айгөлек")
     market = RandomMarket(rng, city, group)
@@ -64,20 +63,10 @@ def test_the_referral_checks_count_what_the_texts_before_counted(city, other_cit
     market.blocks()
     # Referrals of the child on its application in another city (R-S-7: one child, any city), open or
     # closed before, at or after the moments asked: they leave the child out of the eligible scope only.
-    for number, application in enumerate(applications):
+    for application in applications:
         if rng.random() < 0.4:
             elsewhere = ApplicationFactory(city=other_city, child=application.child, filed_at=START)
-            issued = market.moment()
-            Referral.objects.create(
-                number=f"X-{seed}-{number}",
-                seat=market.seat,
-                application=elsewhere,
-                child=application.child,
-                state="expired",
-                issued_at=issued,
-                valid_until=issued + dt.timedelta(days=5),
-                closed_at=rng.choice((None, market.later(issued))),
-            )
+            market.referral(elsewhere, closings=(None, True))
     moments = [*rng.sample(market.grid, 6), START - dt.timedelta(hours=1), END + dt.timedelta(days=1)]
     target = Market(city.pk, 2021, "kk", "general")
     for at in moments:
