@@ -147,7 +147,8 @@ def schema_fingerprint() -> str:
     """Changes whenever a migration or a database function's text changes, so the empty-schema template is
     rebuilt."""
     digest = hashlib.sha256()
-    for path in sorted([*ROOT.glob("*/migrations/*.py"), ROOT / "placement/services/claim_reads.py"]):
+    functions = [ROOT / "placement/services/claim_reads.py", ROOT / "placement/window/bid_write.py"]
+    for path in sorted([*ROOT.glob("*/migrations/*.py"), *functions]):
         digest.update(str(path.relative_to(ROOT)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

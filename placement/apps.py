@@ -24,7 +24,10 @@ class PlacementConfig(AppConfig):
 
 
 def _functions_install(using="default", **kwargs):
-    """The database functions of the hot reads, made again from the current models after every migrate."""
+    """The database functions of the hot reads and the bid's write, made again from the current models
+    after every migrate."""
     from placement.services.claim_reads import claim_reads_functions_install
+    from placement.window.bid_write import bid_write_function_install
 
     claim_reads_functions_install(using)
+    bid_write_function_install(using)

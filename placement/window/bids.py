@@ -8,7 +8,6 @@ every bid written before it and refuse every bid that comes after it.
 
 import dataclasses
 import datetime as dt
-import json
 import uuid
 
 from django.db import connection, transaction
@@ -18,15 +17,15 @@ from django.utils.translation import gettext_lazy as _
 from accounts.audit import audit_entry, audit_record
 from accounts.models import AuditLog
 from indigo import clock
-from indigo.bulk import insert_statement
 from indigo.errors import Conflict, ServiceError
-from indigo.locking import busy_on_lock_timeout, lock_timeout_sql
+from indigo.locking import busy_on_lock_timeout, lock_timeout_ms
 from placement.guards import representative_check
 from placement.models import Application
 from placement.queue import Market
 from placement.queue.eligibility import claimant_check
 from placement.services.claim_reads import claim_applications
 from placement.services.claims import twins_check
+from placement.window.bid_write import bid_rows_write
 from placement.window.eligibility import application_check, turn_check
 from placement.window.models import WINDOW_LOCK, Bid, ClaimWindow, WindowAllocation
 from placement.window.snapshot import OpenWindow, open_windows, window_seat_counts
@@ -244,57 +243,28 @@ def _bids_write(
             )
             audit.save(force_insert=True)
             return written
-    # One round trip and, outside a transaction, one transaction (PostgreSQL runs the statements of one
-    # query string as one): the lock timeout, the window's lock, then the stale twin rows, the upsert and
-    # the audit entry in one statement. The DELETE touches only other children's rows, the upsert only
-    # these, so the two never meet on a row. The opening minute's hot path (docs/performance.md).
-    audit_sql, audit_params = insert_statement(AuditLog, [audit], where="EXISTS (SELECT 1 FROM written)")
-    values = ", ".join(["(%s, %s, %s::uuid, %s::jsonb, %s, %s::timestamptz, %s::timestamptz)"] * len(bids))
-    # The old batches looked up child by child, by equality: given the list of ids, PostgreSQL used only
-    # the window from the unique (window, application) index and filtered the rest, every bid of the
-    # window, whenever its figures were from before the window filled (as in the opening minute).
-    old = " UNION ALL ".join(
-        ["SELECT batch FROM placement_bid WHERE window_id = %s AND application_id = %s"] * len(ids)
-    )
-    params = [row.pk, *[value for pk in ids for value in (row.pk, pk)], ids]
-    for bid in bids:
-        params += [row.pk, bid.application_id, str(batch), json.dumps(groups), by.pk, at, at]
-    sql = lock_timeout_sql() + _WINDOW_SHARE_SQL.format(lock=WINDOW_LOCK, window=int(row.pk))
-    sql += _BIDS_WRITE_SQL.format(old=old, values=values, audit=audit_sql)
+    # One statement and, outside a transaction, one transaction: the window's lock, the stale twin
+    # rows, the upsert and the audit entry, in a function that keeps its plans (bid_write.py). The
+    # opening minute's hot path (docs/performance.md).
     # A bid waits for the window's lock only while the allocation runs: past the lock timeout the parent
     # is told "busy, try again" (503), and the next try finds the window closed.
-    with busy_on_lock_timeout(), connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *audit_params])
-        written = cursor.fetchall()
+    with busy_on_lock_timeout():
+        written = bid_rows_write(
+            window_id=row.pk,
+            lock=WINDOW_LOCK,
+            lock_timeout_ms=int(lock_timeout_ms()),
+            ids=ids,
+            batch=batch,
+            groups=groups,
+            by_id=by.pk,
+            at=at,
+            audit=audit,
+        )
     if not written:
         return []
-    for bid, (pk,) in zip(bids, written, strict=True):
-        bid.pk = pk
+    for bid in bids:
+        bid.pk = written[bid.application_id]
     return bids
-
-
-# Only placeholders, the lock timeout and the window's id (integers) and the audit entry's INSERT
-# (bulk.insert_statement: quoted names, values as parameters) are formatted in.
-_WINDOW_SHARE_SQL = "SELECT pg_advisory_xact_lock_shared({lock:d}, {window:d});"
-_OLD_BATCH_SQL = "SELECT batch FROM placement_bid WHERE window_id = %s AND application_id = %s"
-_BIDS_WRITE_SQL = """
-WITH open AS (
-    SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM placement_windowallocation WHERE window_id = %s)
-), stale AS (
-    -- By batch alone: a batch is one placing of a list in one window, so all its rows are of this window.
-    -- Naming the window here too let the planner read every bid of the window against the batch index.
-    DELETE FROM placement_bid
-    WHERE batch = ANY(ARRAY({old}))
-    AND NOT application_id = ANY(%s) AND EXISTS (SELECT 1 FROM open)
-), written AS (
-    INSERT INTO placement_bid (window_id, application_id, batch, groups, placed_by_id, created_at, updated_at)
-    SELECT * FROM (VALUES {values}) AS v WHERE EXISTS (SELECT 1 FROM open)
-    ON CONFLICT (window_id, application_id) DO UPDATE SET batch = EXCLUDED.batch, groups = EXCLUDED.groups,
-        placed_by_id = EXCLUDED.placed_by_id, updated_at = EXCLUDED.updated_at
-    RETURNING id
-), audit AS ({audit})
-SELECT id FROM written
-"""
 
 
 def bid_withdraw(*, application: Application, by, window: str | None = None, request=None) -> int:
