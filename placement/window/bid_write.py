@@ -31,6 +31,9 @@ _PARAMETERS = (
     ("p_at", "timestamp with time zone"),
 )
 
+# How its statements are planned: once, and on the indexes (see above). A constant for the control test.
+_PLANNING = "SET plan_cache_mode = force_generic_plan SET enable_seqscan = off"
+
 _BODY = """
 DECLARE
     v_id bigint;
@@ -135,7 +138,7 @@ def bid_write_function_install(using: str = "default") -> None:
         cursor.execute(
             f"""CREATE FUNCTION {NAME}({declared})
             RETURNS TABLE (application_id bigint, id bigint)
-            LANGUAGE plpgsql VOLATILE SET plan_cache_mode = force_generic_plan SET enable_seqscan = off
+            LANGUAGE plpgsql VOLATILE {_PLANNING}
             AS $fn$
             #variable_conflict use_column
             {body}
