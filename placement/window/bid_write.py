@@ -155,6 +155,10 @@ def bid_write_function_drop(using: str = "default") -> None:
 
 def _drop(cursor) -> None:
     # Every version, whatever its parameters: a new audit column makes a new signature.
-    cursor.execute("SELECT oid::regprocedure::text FROM pg_proc WHERE proname = %s", [NAME])
+    cursor.execute(
+        "SELECT oid::regprocedure::text FROM pg_proc"
+        " WHERE proname = %s AND pronamespace = current_schema()::regnamespace",
+        [NAME],
+    )
     for (old,) in cursor.fetchall():
         cursor.execute(f"DROP FUNCTION {old}")
