@@ -25,7 +25,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import PYTHON, ROOT, bench_env, city_template, clone_database, django_setup
-from bench.profile_claim import _environ
+from bench.profile_claim import _environ, serve
 
 WORK_DATABASE = "indigo_bench_profile_bid"
 
@@ -40,16 +40,6 @@ def profile(plan: dict, bids: int, rounds: int) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from bench.nightly import _shape
-    from indigo.wsgi import application
-
-    def serve(environ: dict) -> int:
-        status = []
-        body = application(environ, lambda code, headers, exc_info=None: status.append(code))
-        try:
-            b"".join(body)
-        finally:
-            body.close()
-        return int(status[0][:3])
 
     def me_environ(parent) -> dict:
         return _environ("GET", "/api/v1/me/", b"", {"HTTP_COOKIE": parent["cookie"], "HTTP_ACCEPT": "application/json"})

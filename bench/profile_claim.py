@@ -66,19 +66,7 @@ def profile(plan: dict, claims: int, output: str | None) -> None:
             print(f"  {float(query['time']) * 1000:6.2f} ms  {_shape(query['sql'])}")
 
     # The server's own CPU per request, without a profiler: claims against /healthz, in this process,
-    # each request handed to the WSGI application as an app server hands it (no test client around it:
-    # the client's own work, signals and response bookkeeping, is not the server's).
-    from indigo.wsgi import application
-
-    def serve(environ: dict) -> int:
-        status = []
-        body = application(environ, lambda code, headers, exc_info=None: status.append(code))
-        try:
-            b"".join(body)
-        finally:
-            body.close()
-        return int(status[0][:3])
-
+    # each request handed to the WSGI application as an app server hands it (serve).
     def health_environ() -> dict:
         return _environ("GET", "/healthz", b"", {})
 
@@ -171,6 +159,20 @@ def profile(plan: dict, claims: int, output: str | None) -> None:
         log(f"profile written to {output}")
     else:
         print(text)
+
+
+def serve(environ: dict) -> int:
+    """Hand one request to the WSGI application as an app server does, and read the whole answer; its
+    status. No test client around it: the client's own work, signals and bookkeeping, is not the server's."""
+    from indigo.wsgi import application
+
+    status = []
+    body = application(environ, lambda code, headers, exc_info=None: status.append(code))
+    try:
+        b"".join(body)
+    finally:
+        body.close()
+    return int(status[0][:3])
 
 
 def _environ(method: str, path: str, body: bytes, headers: dict) -> dict:
